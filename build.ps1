@@ -1,0 +1,193 @@
+#Requires -Version 7.6
+<#
+.SYNOPSIS
+    Builds, tests, benchmarks and demonstrates the KnowledgeGraph module.
+
+.DESCRIPTION
+    Run it through the repository's pinned PowerShell tool, which needs only the .NET SDK:
+
+        dotnet tool restore
+        dotnet pwsh ./build.ps1 Test
+
+    Tasks:
+      Build      Publishes the importable module to out/KnowledgeGraph (RID-specific): the cmdlets and core in the
+                 module folder, third-party packages under dependencies/ (loaded in the module's own
+                 AssemblyLoadContext), format views, about help and the generated MAML help.
+      Test       Build, then every test: xunit (all test projects) and Pester (tests/pester, against the built
+                 module in a separate pwsh). Ends with one line "N passed, N failed, N skipped" and a non-zero exit
+                 code on any failure or when no test ran.
+      Demo       Build, then the main job on the project's example concept in a throwaway home folder.
+      Benchmark  Build, then the benchmark scripts of tests/benchmarks; each prints its figures.
+      Clean      Removes out/ and TestResults/.
+
+.EXAMPLE
+    dotnet pwsh ./build.ps1 Build, Demo
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Position = 0)]
+    [ValidateSet('Build', 'Test', 'Demo', 'Benchmark', 'Clean')]
+    [string[]] $Task = @('Build'),
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release',
+
+    # Pester tests to run (names of files under tests/pester without .Tests.ps1); all when omitted.
+    [string[]] $PesterFilter
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+
+$Root = $PSScriptRoot
+$Out = Join-Path $Root 'out'
+$ModuleOut = Join-Path $Out 'KnowledgeGraph'
+$TestResults = Join-Path $Root 'TestResults'
+$Rid = [System.Runtime.InteropServices.RuntimeInformation]::RuntimeIdentifier
+$PesterVersion = '5.7.1'
+$env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
+$env:DOTNET_NOLOGO = '1'
+
+function Write-Step([string] $Message) {
+    Write-Host "==> $Message" -ForegroundColor Cyan
+}
+
+function Invoke-Dotnet {
+    & dotnet @args
+    if ($LASTEXITCODE -ne 0) { throw "dotnet $($args -join ' ') failed with exit code $LASTEXITCODE" }
+}
+
+# The pwsh that runs this script, to start child processes (tests, help generation, demo).
+function Get-Pwsh {
+    $exe = Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')
+    if (Test-Path $exe) { return , @($exe) }
+    return , @('dotnet', (Join-Path $PSHOME 'pwsh.dll'))
+}
+
+function Invoke-Pwsh {
+    param([string[]] $Arguments, [switch] $NoThrow)
+    $pwsh = Get-Pwsh
+    $rest = @($pwsh | Select-Object -Skip 1)
+    & $pwsh[0] @rest -NoProfile -NonInteractive @Arguments | Out-Host
+    if ($LASTEXITCODE -ne 0 -and -not $NoThrow) { throw "pwsh $($Arguments -join ' ') failed with exit code $LASTEXITCODE" }
+}
+
+function Invoke-Build {
+    Write-Step "Building the module for $Rid ($Configuration) into $ModuleOut"
+    if (Test-Path $ModuleOut) { Remove-Item $ModuleOut -Recurse -Force }
+    $common = @('-c', $Configuration, '-r', $Rid, '--self-contained', 'false', '--nologo', '-v', 'quiet')
+    Invoke-Dotnet publish (Join-Path $Root 'src/KnowledgeGraph.PowerShell/KnowledgeGraph.PowerShell.csproj') @common -o $ModuleOut
+    $dependencies = Join-Path $ModuleOut 'dependencies'
+    Invoke-Dotnet publish (Join-Path $Root 'src/KnowledgeGraph.Infrastructure/KnowledgeGraph.Infrastructure.csproj') @common -o $dependencies
+    # The core is shared with the default load context; a second copy in dependencies/ must never be loaded.
+    Get-ChildItem $dependencies -Filter 'KnowledgeGraph.Core.*' | Remove-Item -Force
+
+    Copy-Item (Join-Path $Root 'KnowledgeGraph.psd1') $ModuleOut
+    Copy-Item (Join-Path $Root 'module/KnowledgeGraph.Format.ps1xml') $ModuleOut
+    Copy-Item (Join-Path $Root 'module/en-US') $ModuleOut -Recurse -Force
+    Copy-Item (Join-Path $Root 'module/examples') $ModuleOut -Recurse -Force
+
+    Write-Step 'Generating MAML help from module/help/*.md'
+    $helpXml = Join-Path $ModuleOut 'en-US/KnowledgeGraph.PowerShell.dll-Help.xml'
+    Invoke-Pwsh -Arguments @('-File', (Join-Path $Root 'module/help/New-MamlHelp.ps1'),
+        '-ModuleManifest', (Join-Path $ModuleOut 'KnowledgeGraph.psd1'),
+        '-SourcePath', (Join-Path $Root 'module/help'),
+        '-OutputPath', $helpXml)
+    Write-Step "Module ready: Import-Module $(Join-Path $ModuleOut 'KnowledgeGraph.psd1')"
+}
+
+# Pester comes from NuGet (the package's tools/ folder is the module), into a repo-local, git-ignored folder.
+function Install-TestTools {
+    $pesterDir = Join-Path $Root ".psmodules/Pester/$PesterVersion"
+    $packages = Join-Path $Root '.packages'
+    if (-not (Test-Path (Join-Path $pesterDir 'Pester.psd1')) -or -not (Test-Path $packages)) {
+        Write-Step "Restoring test tools (Pester $PesterVersion and interop packages) from NuGet"
+        Invoke-Dotnet restore (Join-Path $Root 'tests/tools/TestTools.proj') --packages $packages --nologo -v quiet
+        New-Item -ItemType Directory -Force -Path $pesterDir | Out-Null
+        Copy-Item (Join-Path $packages "pester/$PesterVersion/tools/*") $pesterDir -Recurse -Force
+    }
+}
+
+function Get-TrxCounts([string] $Folder) {
+    $counts = [ordered]@{ Passed = 0; Failed = 0; Skipped = 0; Files = 0 }
+    foreach ($file in Get-ChildItem $Folder -Filter '*.trx' -Recurse -ErrorAction SilentlyContinue) {
+        $counts.Files++
+        [xml] $trx = Get-Content $file.FullName -Raw
+        $ns = @{ t = 'http://microsoft.com/schemas/VisualStudio/TeamTest/2010' }
+        foreach ($result in Select-Xml -Xml $trx -XPath '//t:UnitTestResult' -Namespace $ns) {
+            switch ($result.Node.outcome) {
+                'Passed' { $counts.Passed++ }
+                'NotExecuted' { $counts.Skipped++ }
+                default { $counts.Failed++ }
+            }
+        }
+    }
+    return $counts
+}
+
+function Invoke-Test {
+    Invoke-Build
+    Install-TestTools
+    if (Test-Path $TestResults) { Remove-Item $TestResults -Recurse -Force }
+    New-Item -ItemType Directory -Path $TestResults | Out-Null
+
+    Write-Step 'xunit: dotnet test KgTools.sln'
+    & dotnet test (Join-Path $Root 'KgTools.sln') -c $Configuration --nologo --logger 'trx' --results-directory (Join-Path $TestResults 'xunit')
+    $xunitExit = $LASTEXITCODE
+    $xunit = Get-TrxCounts (Join-Path $TestResults 'xunit')
+
+    Write-Step 'Pester: tests/pester against the built module'
+    $pesterArgs = @('-File', (Join-Path $Root 'tests/pester/Invoke-PesterSuite.ps1'),
+        '-ModuleManifest', (Join-Path $ModuleOut 'KnowledgeGraph.psd1'),
+        '-PesterPath', (Join-Path $Root ".psmodules/Pester/$PesterVersion/Pester.psd1"),
+        '-ResultDirectory', $TestResults)
+    if ($PesterFilter) { $pesterArgs += @('-Filter', ($PesterFilter -join ',')) }
+    Invoke-Pwsh -Arguments $pesterArgs -NoThrow
+    $summaryFile = Join-Path $TestResults 'pester-summary.json'
+    $pester = if (Test-Path $summaryFile) { Get-Content $summaryFile -Raw | ConvertFrom-Json } else { $null }
+
+    $passed = $xunit.Passed + ($pester ? $pester.Passed : 0)
+    $failed = $xunit.Failed + ($pester ? $pester.Failed : 1)
+    $skipped = $xunit.Skipped + ($pester ? $pester.Skipped : 0)
+    if ($xunitExit -ne 0 -and $xunit.Failed -eq 0) { $failed++ }   # a build or run failure that produced no failed result
+    Write-Host ''
+    Write-Host ("xunit: {0} passed, {1} failed, {2} skipped ({3} result files); Pester: {4}" -f $xunit.Passed, $xunit.Failed, $xunit.Skipped, $xunit.Files,
+        ($pester ? ('{0} passed, {1} failed, {2} skipped' -f $pester.Passed, $pester.Failed, $pester.Skipped) : 'no result'))
+    Write-Host "$passed passed, $failed failed, $skipped skipped"
+    if ($failed -gt 0) { throw "$failed test(s) failed." }
+    if ($passed -eq 0) { throw 'No test ran.' }
+}
+
+function Invoke-Demo {
+    Invoke-Build
+    $demoHome = Join-Path $Out 'demo-home'
+    if (Test-Path $demoHome) { Remove-Item $demoHome -Recurse -Force }
+    New-Item -ItemType Directory -Path $demoHome | Out-Null
+    Write-Step "Main job: the lifecycle of the example concept (home folder $demoHome)"
+    Invoke-Pwsh -Arguments @('-File', (Join-Path $ModuleOut 'examples/demo.ps1'),
+        '-ModuleManifest', (Join-Path $ModuleOut 'KnowledgeGraph.psd1'), '-HomePath', $demoHome)
+}
+
+function Invoke-Benchmark {
+    Invoke-Build
+    foreach ($script in Get-ChildItem (Join-Path $Root 'tests/benchmarks') -Filter '*.ps1' | Sort-Object Name) {
+        Write-Step "Benchmark: $($script.Name)"
+        Invoke-Pwsh -Arguments @('-File', $script.FullName, '-ModuleManifest', (Join-Path $ModuleOut 'KnowledgeGraph.psd1'), '-Configuration', $Configuration)
+    }
+}
+
+function Invoke-Clean {
+    foreach ($path in $Out, $TestResults) {
+        if (Test-Path $path) { Remove-Item $path -Recurse -Force }
+    }
+}
+
+foreach ($name in $Task) {
+    switch ($name) {
+        'Build' { Invoke-Build }
+        'Test' { Invoke-Test }
+        'Demo' { Invoke-Demo }
+        'Benchmark' { Invoke-Benchmark }
+        'Clean' { Invoke-Clean }
+    }
+}

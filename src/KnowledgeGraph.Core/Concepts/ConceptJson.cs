@@ -1,0 +1,268 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using KnowledgeGraph.Text;
+
+namespace KnowledgeGraph.Concepts;
+
+/// <summary>Reads and writes concepts, labelled passages and spans in the original system's JSON: snake_case fields,
+/// computed <c>id</c>/<c>labelled_text</c> written out and ignored on read.</summary>
+public static class ConceptJson
+{
+    public static Concept ReadConcept(string json, string source)
+    {
+        using var doc = JsonValues.Parse(json, source);
+        return ReadConcept(doc.RootElement, source);
+    }
+
+    public static Concept ReadConcept(JsonElement e, string source)
+    {
+        if (e.ValueKind != JsonValueKind.Object)
+        {
+            throw Invalid(source, $"expected a JSON object for a concept, found {e.ValueKind}");
+        }
+        try
+        {
+            var preferred = GetString(e, "preferred_label")
+                ?? throw Invalid(source, "the concept has no 'preferred_label'");
+            var passages = new List<LabelledPassage>();
+            if (e.TryGetProperty("labelled_passages", out var lp) && lp.ValueKind == JsonValueKind.Array)
+            {
+                var i = 0;
+                foreach (var p in lp.EnumerateArray())
+                {
+                    passages.Add(ReadPassage(p, $"{source}, labelled passage {i++}"));
+                }
+            }
+            return new Concept(
+                preferred,
+                GetStrings(e, "alternative_labels"),
+                GetStrings(e, "negative_labels"),
+                GetString(e, "description"),
+                GetString(e, "definition"),
+                GetString(e, "wikibase_id"),
+                e.TryGetProperty("wikibase_revision", out var rev) && rev.ValueKind == JsonValueKind.Number ? rev.GetInt64() : null,
+                GetStrings(e, "subconcept_of"),
+                GetStrings(e, "has_subconcept"),
+                GetStrings(e, "related_concepts"),
+                GetStrings(e, "negative_concepts"),
+                ReadClaims(e, source),
+                GetOptionalStrings(e, "recursive_subconcept_of"),
+                GetOptionalStrings(e, "recursive_has_subconcept"),
+                passages);
+        }
+        catch (KgException ex) when (ex.ErrorId is "InvalidWikibaseId" or "InvalidSpan" or "InvalidPassage")
+        {
+            throw Invalid(source, ex.Message, ex);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw Invalid(source, ex.Message, ex);
+        }
+    }
+
+    public static LabelledPassage ReadPassage(string json, string source)
+    {
+        using var doc = JsonValues.Parse(json, source);
+        return ReadPassage(doc.RootElement, source);
+    }
+
+    public static LabelledPassage ReadPassage(JsonElement e, string source)
+    {
+        if (e.ValueKind != JsonValueKind.Object)
+        {
+            throw Invalid(source, $"expected a JSON object for a labelled passage, found {e.ValueKind}");
+        }
+        var text = GetString(e, "text") ?? throw Invalid(source, "the passage has no 'text'");
+        var spans = new List<Span>();
+        if (e.TryGetProperty("spans", out var sp) && sp.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var s in sp.EnumerateArray())
+            {
+                spans.Add(ReadSpan(s, text, source));
+            }
+        }
+        var metadata = e.TryGetProperty("metadata", out var md) && md.ValueKind == JsonValueKind.Object
+            ? JsonValues.ToDictionary(md)
+            : new OrderedDictionary<string, object?>(StringComparer.Ordinal);
+        try
+        {
+            return new LabelledPassage(text, spans, GetString(e, "id"), metadata);
+        }
+        catch (KgException ex)
+        {
+            throw Invalid(source, ex.Message, ex);
+        }
+    }
+
+    private static Span ReadSpan(JsonElement s, string passageText, string source)
+    {
+        if (s.ValueKind != JsonValueKind.Object)
+        {
+            throw Invalid(source, "a span is not a JSON object");
+        }
+        if (!s.TryGetProperty("start_index", out var start) || start.ValueKind != JsonValueKind.Number ||
+            !s.TryGetProperty("end_index", out var end) || end.ValueKind != JsonValueKind.Number)
+        {
+            throw Invalid(source, "a span has no numeric 'start_index' and 'end_index'");
+        }
+        try
+        {
+            return new Span(
+                GetString(s, "text") ?? passageText,
+                start.GetInt32(),
+                end.GetInt32(),
+                GetString(s, "concept_id"),
+                GetStrings(s, "labellers").ToArray(),
+                GetStrings(s, "timestamps").ToArray(),
+                s.TryGetProperty("prediction_probability", out var pp) && pp.ValueKind == JsonValueKind.Number ? pp.GetDouble() : null);
+        }
+        catch (KgException ex)
+        {
+            throw Invalid(source, ex.Message, ex);
+        }
+    }
+
+    private static List<ClassifierIdClaim> ReadClaims(JsonElement e, string source)
+    {
+        var claims = new List<ClassifierIdClaim>();
+        if (!e.TryGetProperty("classifier_ids", out var ids) || ids.ValueKind != JsonValueKind.Array)
+        {
+            return claims;
+        }
+        foreach (var pair in ids.EnumerateArray())
+        {
+            if (pair.ValueKind != JsonValueKind.Array || pair.GetArrayLength() != 2)
+            {
+                throw Invalid(source, "'classifier_ids' must hold [rank, classifier id] pairs");
+            }
+            var rank = pair[0].GetString();
+            if (!Enum.TryParse<StatementRank>(rank, ignoreCase: true, out var r))
+            {
+                throw Invalid(source, $"'{rank}' is not a statement rank (preferred, normal, deprecated)");
+            }
+            claims.Add(new ClassifierIdClaim(r, Identifiers.Identifier.ParseClassifierId(pair[1].GetString())));
+        }
+        return claims;
+    }
+
+    private static string? GetString(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+    private static IEnumerable<string> GetStrings(JsonElement e, string name) =>
+        GetOptionalStrings(e, name) ?? [];
+
+    private static List<string>? GetOptionalStrings(JsonElement e, string name)
+    {
+        if (!e.TryGetProperty(name, out var v) || v.ValueKind != JsonValueKind.Array)
+        {
+            return null;
+        }
+        return v.EnumerateArray().Select(x => x.ValueKind == JsonValueKind.String
+            ? x.GetString()!
+            : throw new InvalidOperationException($"'{name}' must be a list of strings")).ToList();
+    }
+
+    private static KgException Invalid(string source, string message, Exception? inner = null) =>
+        new("InvalidConceptData", KgErrorKind.InvalidData, $"{source}: {message}.", source, inner);
+
+    // ---------------------------------------------------------------- writing
+
+    public static string WriteConcept(Concept c, bool indented = true) => WriteToString(w => WriteConcept(w, c), indented);
+
+    public static string WritePassage(LabelledPassage p, bool indented = false) => WriteToString(w => WritePassage(w, p), indented);
+
+    public static void WriteConcept(Utf8JsonWriter w, Concept c, bool includePassages = true)
+    {
+        w.WriteStartObject();
+        w.WriteString("preferred_label", c.PreferredLabel);
+        WriteStrings(w, "alternative_labels", c.AlternativeLabels);
+        WriteStrings(w, "negative_labels", c.NegativeLabels);
+        WriteNullable(w, "description", c.Description);
+        WriteNullable(w, "definition", c.Definition);
+        WriteNullable(w, "wikibase_id", c.WikibaseId);
+        if (c.WikibaseRevision is { } rev) w.WriteNumber("wikibase_revision", rev); else w.WriteNull("wikibase_revision");
+        WriteStrings(w, "subconcept_of", c.SubconceptOf);
+        WriteStrings(w, "has_subconcept", c.HasSubconcept);
+        WriteStrings(w, "related_concepts", c.RelatedConcepts);
+        WriteStrings(w, "negative_concepts", c.NegativeConcepts);
+        w.WriteStartArray("classifier_ids");
+        foreach (var claim in c.ClassifierIds)
+        {
+            w.WriteStartArray();
+            w.WriteStringValue(claim.Rank.ToString().ToLowerInvariant());
+            w.WriteStringValue(claim.ClassifierId);
+            w.WriteEndArray();
+        }
+        w.WriteEndArray();
+        if (c.RecursiveSubconceptOf is null) w.WriteNull("recursive_subconcept_of"); else WriteStrings(w, "recursive_subconcept_of", c.RecursiveSubconceptOf);
+        if (c.RecursiveHasSubconcept is null) w.WriteNull("recursive_has_subconcept"); else WriteStrings(w, "recursive_has_subconcept", c.RecursiveHasSubconcept);
+        if (includePassages)
+        {
+            w.WriteStartArray("labelled_passages");
+            foreach (var p in c.LabelledPassages)
+            {
+                WritePassage(w, p);
+            }
+            w.WriteEndArray();
+        }
+        w.WriteString("id", c.Id);
+        w.WriteEndObject();
+    }
+
+    public static void WritePassage(Utf8JsonWriter w, LabelledPassage p)
+    {
+        w.WriteStartObject();
+        w.WriteString("id", p.Id);
+        w.WriteString("text", p.Text);
+        w.WriteStartArray("spans");
+        foreach (var s in p.Spans)
+        {
+            WriteSpan(w, s);
+        }
+        w.WriteEndArray();
+        w.WritePropertyName("metadata");
+        JsonValues.Write(w, p.Metadata);
+        w.WriteEndObject();
+    }
+
+    public static void WriteSpan(Utf8JsonWriter w, Span s)
+    {
+        w.WriteStartObject();
+        w.WriteString("text", s.Text);
+        w.WriteNumber("start_index", s.StartIndex);
+        w.WriteNumber("end_index", s.EndIndex);
+        if (s.PredictionProbability is { } p) w.WriteNumber("prediction_probability", p); else w.WriteNull("prediction_probability");
+        WriteNullable(w, "concept_id", s.ConceptId);
+        WriteStrings(w, "labellers", s.Labellers);
+        WriteStrings(w, "timestamps", s.Timestamps);
+        w.WriteString("id", s.Id);
+        w.WriteString("labelled_text", s.LabelledText);
+        w.WriteEndObject();
+    }
+
+    private static void WriteStrings(Utf8JsonWriter w, string name, IEnumerable<string> values)
+    {
+        w.WriteStartArray(name);
+        foreach (var v in values)
+        {
+            w.WriteStringValue(v);
+        }
+        w.WriteEndArray();
+    }
+
+    private static void WriteNullable(Utf8JsonWriter w, string name, string? value)
+    {
+        if (value is null) w.WriteNull(name); else w.WriteString(name, value);
+    }
+
+    internal static string WriteToString(Action<Utf8JsonWriter> write, bool indented)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, indented ? JsonValues.Indented : JsonValues.Compact))
+        {
+            write(writer);
+        }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+}

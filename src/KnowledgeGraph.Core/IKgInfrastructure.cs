@@ -1,0 +1,10 @@
+using KnowledgeGraph.Specs;
+
+namespace KnowledgeGraph;
+
+/// <summary>What the core needs from third-party packages, behind an interface. The implementation lives in
+/// <c>KnowledgeGraph.Infrastructure</c>, which the PowerShell module loads into its own AssemblyLoadContext.</summary>
+public interface IKgInfrastructure
+{
+    IClassifierSpecParser SpecParser { get; }
+}

@@ -1,0 +1,10 @@
+using KnowledgeGraph.Specs;
+
+namespace KnowledgeGraph.Infrastructure;
+
+/// <summary>The single entry point the module instantiates inside its load context. Everything it returns is typed by
+/// core interfaces, so no third-party type crosses the boundary.</summary>
+public sealed class KgInfrastructure : IKgInfrastructure
+{
+    public IClassifierSpecParser SpecParser { get; } = new Yaml.YamlClassifierSpecParser();
+}

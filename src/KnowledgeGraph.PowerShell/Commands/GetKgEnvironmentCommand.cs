@@ -1,0 +1,42 @@
+using System.Management.Automation;
+using KnowledgeGraph.Configuration;
+using KnowledgeGraph.Environments;
+using KnowledgeGraph.PowerShell.Arguments;
+
+namespace KnowledgeGraph.PowerShell.Commands;
+
+/// <summary>Get-KgEnvironment: the four environments, their names and values, and where each one's store is.</summary>
+[Cmdlet(VerbsCommon.Get, "KgEnvironment")]
+[OutputType(typeof(EnvironmentInfo))]
+public sealed class GetKgEnvironmentCommand : KgCmdlet
+{
+    /// <summary>The environments to show (any spelling); all four when omitted.</summary>
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [KgEnvironmentTransformation]
+    public KgEnvironment[]? Environment { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        KgSettings settings;
+        try
+        {
+            settings = KgSettings.Load();
+        }
+        catch (KgException e)
+        {
+            ThrowKgError(e);
+            return;
+        }
+        foreach (var env in Environment ?? [.. EnvironmentNames.All])
+        {
+            try
+            {
+                WriteObject(EnvironmentInfo.From(EnvironmentConfiguration.Resolve(env, settings)));
+            }
+            catch (KgException e)
+            {
+                WriteKgError(e, env.Name());
+            }
+        }
+    }
+}

@@ -1,0 +1,137 @@
+using System.Collections.Concurrent;
+using System.Management.Automation;
+using KnowledgeGraph.Environments;
+
+namespace KnowledgeGraph.PowerShell;
+
+/// <summary>What every KnowledgeGraph cmdlet shares: error records with stable IDs from <see cref="KgException"/>,
+/// cancellation on Ctrl+C, provider-aware path resolution, and running core work off the pipeline thread while
+/// progress and messages are written from it.</summary>
+public abstract class KgCmdlet : PSCmdlet, IDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+
+    protected CancellationToken StopToken => _stop.Token;
+
+    protected override void StopProcessing() => _stop.Cancel();
+
+    public void Dispose()
+    {
+        _stop.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    internal static ErrorCategory CategoryOf(KgErrorKind kind) => kind switch
+    {
+        KgErrorKind.InvalidArgument => ErrorCategory.InvalidArgument,
+        KgErrorKind.InvalidData => ErrorCategory.InvalidData,
+        KgErrorKind.ObjectNotFound => ErrorCategory.ObjectNotFound,
+        KgErrorKind.InvalidOperation => ErrorCategory.InvalidOperation,
+        KgErrorKind.ResourceExists => ErrorCategory.ResourceExists,
+        KgErrorKind.PermissionDenied => ErrorCategory.PermissionDenied,
+        KgErrorKind.AuthenticationError => ErrorCategory.AuthenticationError,
+        KgErrorKind.ConnectionError => ErrorCategory.ConnectionError,
+        KgErrorKind.ReadError => ErrorCategory.ReadError,
+        KgErrorKind.WriteError => ErrorCategory.WriteError,
+        KgErrorKind.NotInstalled => ErrorCategory.NotInstalled,
+        KgErrorKind.NotImplemented => ErrorCategory.NotImplemented,
+        KgErrorKind.OperationStopped => ErrorCategory.OperationStopped,
+        KgErrorKind.ResourceUnavailable => ErrorCategory.ResourceUnavailable,
+        KgErrorKind.LimitsExceeded => ErrorCategory.LimitsExceeded,
+        _ => ErrorCategory.NotSpecified,
+    };
+
+    internal static ErrorRecord ToErrorRecord(KgException e, object? target = null) =>
+        new(e, e.ErrorId, CategoryOf(e.Kind), target ?? e.Target);
+
+    /// <summary>Writes a non-terminating error for one input; the cmdlet goes on with the next.</summary>
+    protected void WriteKgError(KgException e, object? target = null) => WriteError(ToErrorRecord(e, target));
+
+    /// <summary>Stops the cmdlet with a terminating error.</summary>
+    protected void ThrowKgError(KgException e, object? target = null) => ThrowTerminatingError(ToErrorRecord(e, target));
+
+    protected static KgException Error(string errorId, KgErrorKind kind, string message, object? target = null) =>
+        new(errorId, kind, message, target);
+
+    /// <summary>Resolves a path given to a parameter, relative to the current PowerShell location and through PS drives.</summary>
+    protected string ResolvePath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+
+    protected string? ResolveOptionalPath(string? path) => string.IsNullOrWhiteSpace(path) ? null : ResolvePath(path);
+
+    /// <summary>Whether the user bound <paramref name="name"/> (as opposed to it holding its default).</summary>
+    protected bool IsBound(string name) => MyInvocation.BoundParameters.ContainsKey(name);
+
+    /// <summary>Runs <paramref name="work"/> on the thread pool. Its progress reports and messages are queued and written
+    /// here, on the pipeline thread (the only thread allowed to write). Ctrl+C cancels the work.</summary>
+    protected T RunWithProgress<T>(string activity, Func<IProgress<WorkProgress>, CancellationToken, Task<T>> work, int activityId = 1)
+    {
+        var queue = new BlockingCollection<WorkProgress>();
+        var progress = new Progress(queue);
+        var task = Task.Run(() => work(progress, StopToken), StopToken);
+        var wrote = false;
+        try
+        {
+            while (!task.IsCompleted)
+            {
+                if (queue.TryTake(out var item, 100))
+                {
+                    Drain(item);
+                }
+            }
+            while (queue.TryTake(out var item))
+            {
+                Drain(item);
+            }
+            return task.GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+        finally
+        {
+            if (wrote)
+            {
+                WriteProgress(new ProgressRecord(activityId, activity, "Done") { RecordType = ProgressRecordType.Completed });
+            }
+        }
+
+        void Drain(WorkProgress item)
+        {
+            if (item.Verbose is { } message)
+            {
+                WriteVerbose(message);
+                return;
+            }
+            if (item.Warning is { } warning)
+            {
+                WriteWarning(warning);
+                return;
+            }
+            var record = new ProgressRecord(activityId, activity, item.Status ?? activity);
+            if (item.Total is > 0)
+            {
+                record.PercentComplete = (int)Math.Clamp(100 * item.Done / item.Total.Value, 0, 100);
+            }
+            if (item.Detail is { } detail)
+            {
+                record.CurrentOperation = detail;
+            }
+            WriteProgress(record);
+            wrote = true;
+        }
+    }
+
+    private sealed class Progress(BlockingCollection<WorkProgress> queue) : IProgress<WorkProgress>
+    {
+        public void Report(WorkProgress value) => queue.Add(value);
+    }
+
+    /// <summary>Accepts KgEnvironment values and any environment spelling; used by the environment transformation.</summary>
+    internal static KgEnvironment ParseEnvironment(object? value) => value switch
+    {
+        KgEnvironment e => e,
+        PSObject p => ParseEnvironment(p.BaseObject),
+        _ => EnvironmentNames.Parse(value?.ToString()),
+    };
+}

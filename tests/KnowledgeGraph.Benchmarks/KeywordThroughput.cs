@@ -1,0 +1,45 @@
+using System.Diagnostics;
+using System.Text.Json;
+using KnowledgeGraph.Classification;
+using KnowledgeGraph.Concepts;
+
+namespace KnowledgeGraph.Benchmarks;
+
+/// <summary>Q787's keyword classifier over the 1,965 real text blocks, in process: passages per second.</summary>
+internal static class KeywordThroughput
+{
+    public static int Run(string[] args)
+    {
+        var o = new Options(args);
+        var data = o.Get("data", Path.Combine("..", "shared", "data"));
+        var runs = o.GetInt("runs", 15);
+        var repeat = o.GetInt("repeat", 20);
+        var warmup = o.GetInt("warmup", 30);
+
+        var concept = ConceptJson.ReadConcept(File.ReadAllText(Path.Combine(data, "concepts", "Q787.json")), "Q787.json");
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(data, "documents", "document_passage.json")));
+        var texts = doc.RootElement.EnumerateArray().Select(e => e.GetProperty("fields").GetProperty("text_block").GetString()!).ToArray();
+        var classifier = new KeywordClassifier(concept);
+
+        for (var i = 0; i < warmup; i++)
+        {
+            classifier.Predict(texts);
+        }
+        var rates = new List<double>();
+        for (var r = 0; r < runs; r++)
+        {
+            var sw = Stopwatch.StartNew();
+            for (var i = 0; i < repeat; i++)
+            {
+                classifier.Predict(texts);
+            }
+            sw.Stop();
+            rates.Add(texts.Length * repeat / sw.Elapsed.TotalSeconds);
+        }
+        var spans = classifier.Predict(texts).Sum(p => p.Count);
+        Console.WriteLine($"keyword: {texts.Length} passages (mean {texts.Average(t => t.Length):F0} chars), {spans} spans found");
+        Console.WriteLine($"keyword: {runs} runs x {repeat} passes after {warmup} warm-up passes");
+        Console.WriteLine($"keyword: median {Stats.Median(rates):F0} passages/s (min {rates.Min():F0}, max {rates.Max():F0})");
+        return 0;
+    }
+}

@@ -1,0 +1,5 @@
+# Where the original system's real data is (../shared/data beside the repository, or $env:KG_SHARED_DATA).
+# Dot-sourced in BeforeDiscovery too, because -Skip conditions are evaluated when tests are discovered:
+# tests that need the data are skipped, and say so, when it is missing.
+$script:SharedData = if ($env:KG_SHARED_DATA) { $env:KG_SHARED_DATA } else { Join-Path $PSScriptRoot '../../../shared/data' }
+$script:HasSharedData = Test-Path (Join-Path $script:SharedData 'concepts/Q787.json')
