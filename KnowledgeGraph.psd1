@@ -10,11 +10,22 @@
     PowerShellVersion    = '7.6'
     FormatsToProcess     = @('KnowledgeGraph.Format.ps1xml')
     CmdletsToExport      = @(
+        'Copy-KgClassifier'
+        'Deploy-KgClassifier'
+        'Get-KgClassifier'
+        'Get-KgClassifierHistory'
         'Get-KgConcept'
         'Get-KgEnvironment'
         'Invoke-KgClassifier'
+        'Invoke-KgTraining'
+        'Publish-KgClassifier'
+        'Set-KgClassifierMetadata'
+        'Set-KgEnvironment'
         'Test-KgClassifier'
+        'Test-KgEnvironment'
         'Test-KgInferenceSpec'
+        'Unpublish-KgClassifier'
+        'Update-KgInferenceSpec'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -33,7 +33,10 @@ param(
     [string] $Configuration = 'Release',
 
     # Pester tests to run (names of files under tests/pester without .Tests.ps1); all when omitted.
-    [string[]] $PesterFilter
+    [string[]] $PesterFilter,
+
+    # Test: do not start the S3 server; the tests that need it are then skipped (and say so).
+    [switch] $NoS3
 )
 
 $ErrorActionPreference = 'Stop'
@@ -108,6 +111,40 @@ function Install-TestTools {
     }
 }
 
+# The S3-compatible server the integration tests run against (Ceph RGW on loopback, tests/tools/s3-server.sh).
+# Installs it when missing (apt, as root), starts it, and exports its endpoint and a credentials profile to the tests.
+function Start-TestS3 {
+    $script = Join-Path $Root 'tests/tools/s3-server.sh'
+    $dataDir = Join-Path $Root '.s3/server'
+    # Two free loopback ports (S3 and the Ceph monitor), so a server already running elsewhere never clashes.
+    $listeners = 1..2 | ForEach-Object { [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0) }
+    $listeners | ForEach-Object { $_.Start() }
+    $port, $monPort = $listeners | ForEach-Object { $_.LocalEndpoint.Port }
+    $listeners | ForEach-Object { $_.Stop() }
+    $env:MON_PORT = $monPort
+    & bash $script install | Out-Host
+    if ($LASTEXITCODE -ne 0) { throw 'Could not install the S3 test server (radosgw). Run as root, or pass -NoS3 to skip the S3 tests.' }
+    & bash $script up $dataDir $port | Out-Host
+    if ($LASTEXITCODE -ne 0) { throw "The S3 test server did not start; see $dataDir/log." }
+    $accessKey = 'KGTESTACCESSKEY00000'
+    $secretKey = 'kgtestsecretkey000000000000000000000000000'
+    $credentials = Join-Path $Root '.s3/credentials'
+    "[kgtest]`naws_access_key_id = $accessKey`naws_secret_access_key = $secretKey`n" | Set-Content $credentials
+    '' | Set-Content (Join-Path $Root '.s3/config')
+    $env:AWS_SHARED_CREDENTIALS_FILE = $credentials
+    $env:AWS_CONFIG_FILE = Join-Path $Root '.s3/config'
+    $env:AWS_EC2_METADATA_DISABLED = 'true'
+    $env:KG_TEST_S3_ENDPOINT = "http://127.0.0.1:$port"
+    $env:KG_TEST_S3_PROFILE = 'kgtest'
+    $env:KG_TEST_S3_SERVER = $dataDir
+    $env:KG_TEST_S3_SCRIPT = $script
+    return $dataDir
+}
+
+function Stop-TestS3([string] $DataDir) {
+    & bash (Join-Path $Root 'tests/tools/s3-server.sh') down $DataDir | Out-Host
+}
+
 function Get-TrxCounts([string] $Folder) {
     $counts = [ordered]@{ Passed = 0; Failed = 0; Skipped = 0; Files = 0 }
     foreach ($file in Get-ChildItem $Folder -Filter '*.trx' -Recurse -ErrorAction SilentlyContinue) {
@@ -131,6 +168,21 @@ function Invoke-Test {
     if (Test-Path $TestResults) { Remove-Item $TestResults -Recurse -Force }
     New-Item -ItemType Directory -Path $TestResults | Out-Null
 
+    $s3 = $null
+    if ($NoS3) { Write-Warning 'Skipping the S3 server (-NoS3): the S3 integration tests will be skipped.' }
+    else {
+        Write-Step 'Starting the S3 test server (Ceph RGW on 127.0.0.1)'
+        $s3 = Start-TestS3
+    }
+    try {
+        Invoke-AllTests
+    }
+    finally {
+        if ($s3) { Stop-TestS3 $s3 }
+    }
+}
+
+function Invoke-AllTests {
     Write-Step 'xunit: dotnet test KgTools.sln'
     & dotnet test (Join-Path $Root 'KgTools.sln') -c $Configuration --nologo --logger 'trx' --results-directory (Join-Path $TestResults 'xunit')
     $xunitExit = $LASTEXITCODE

@@ -4,8 +4,10 @@
     The main job: the classifier lifecycle of the example concept Q9001 ("flooding"), step by step.
 
 .DESCRIPTION
-    Runs in a throwaway home folder (-HomePath) so that nothing touches your own stores or spec files.
-    The example concept ships with the module in examples/concepts.
+    Runs on the embedded (local) store in a throwaway home folder (-HomePath), so that nothing touches your own stores
+    or spec files: read the concept, classify and evaluate, train and store a classifier, promote it to sandbox as
+    primary, set its metadata through the pipeline, write and print the sandbox spec, look at the registry history,
+    and demote it again. The example concept ships with the module in examples/concepts.
 #>
 [CmdletBinding()]
 param(
@@ -16,6 +18,8 @@ param(
 $ErrorActionPreference = 'Stop'
 $env:KG_HOME = (New-Item -ItemType Directory -Force -Path $HomePath).FullName
 $env:KG_CONCEPT_PATH = Join-Path $PSScriptRoot 'concepts'
+$specs = Join-Path $env:KG_HOME 'classifier_specs'
+New-Item -ItemType Directory -Force -Path (Join-Path $specs 'v2') | Out-Null
 Import-Module $ModuleManifest
 
 function Show-Step([string] $Title, [string] $Command) {
@@ -39,5 +43,28 @@ $concept | Invoke-KgClassifier -Text $texts | Format-Table Id, @{ n = 'Spans'; e
 Show-Step 'Evaluate it against the labelled passages' '$concept | Test-KgClassifier'
 $concept | Test-KgClassifier | Format-Table Level, Precision, Recall, F1, Support, TruePositives, FalsePositives, FalseNegatives | Out-Host
 
-Show-Step 'The environments' 'Get-KgEnvironment'
-Get-KgEnvironment | Format-Table Name, Value, SpecFile, StoreSource, Store | Out-Host
+Show-Step 'The environments (all on the embedded store here)' 'Get-KgEnvironment'
+Get-KgEnvironment | Format-Table Name, Value, SpecFile, StoreSource | Out-Host
+
+Show-Step 'Train and store a classifier in sandbox' 'Invoke-KgTraining Q9001 -Environment sandbox'
+$trained = Invoke-KgTraining Q9001 -Environment sandbox
+$trained | Format-Table WikibaseId, ClassifierId, ClassifierName, Version, Environment, SpanF1, CharacterF1 | Out-Host
+
+Show-Step 'Promote it to sandbox as primary' '$trained | Publish-KgClassifier -AddClassifiersProfile primary'
+$trained | Publish-KgClassifier -AddClassifiersProfile primary | Format-Table WikibaseId, ClassifierId, Version, RegistryVersion, ClassifiersProfile, Changed | Out-Host
+
+Show-Step 'Keep every promoted sandbox classifier off two sources, through the pipeline' 'Get-KgClassifier -Environment sandbox -Promoted | Set-KgClassifierMetadata -AddDontRunOn sabin, gef -PassThru'
+Get-KgClassifier -Environment sandbox -Promoted | Set-KgClassifierMetadata -AddDontRunOn sabin, gef -PassThru |
+    Format-Table WikibaseId, ClassifierId, Version, RegistryVersion, ClassifiersProfile, @{ n = 'DontRunOn'; e = { $_.DontRunOn -join ', ' } } | Out-Host
+
+Show-Step 'Write the sandbox spec file' "Update-KgInferenceSpec sandbox -Path $specs -PassThru; Get-Content $specs/v2/sandbox.yaml"
+Update-KgInferenceSpec sandbox -Path $specs -PassThru | Format-Table Environment, Entries, Changed, LinesAdded | Out-Host
+Get-Content (Join-Path $specs 'v2/sandbox.yaml') | Out-Host
+
+Show-Step 'The registry history' 'Get-KgClassifierHistory Q9001 -Environment sandbox'
+Get-KgClassifierHistory Q9001 -Environment sandbox | Format-Table Sequence, User, Machine, Action, RegistryVersion, Change | Out-Host
+
+Show-Step 'Demote it, and the spec is empty again' 'Unpublish-KgClassifier Q9001 -Environment sandbox; Update-KgInferenceSpec sandbox -Path ...'
+Unpublish-KgClassifier Q9001 -Environment sandbox | Format-Table WikibaseId, ClassifierId, RegistryVersion, Promoted | Out-Host
+Update-KgInferenceSpec sandbox -Path $specs
+Get-Content (Join-Path $specs 'v2/sandbox.yaml') | Out-Host

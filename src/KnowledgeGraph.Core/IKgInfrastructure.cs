@@ -7,4 +7,7 @@ namespace KnowledgeGraph;
 public interface IKgInfrastructure
 {
     IClassifierSpecParser SpecParser { get; }
+
+    /// <summary>Opens S3 stores (AWSSDK.S3).</summary>
+    Storage.IObjectStoreFactory S3 { get; }
 }

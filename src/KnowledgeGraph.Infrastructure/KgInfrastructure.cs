@@ -7,4 +7,6 @@ namespace KnowledgeGraph.Infrastructure;
 public sealed class KgInfrastructure : IKgInfrastructure
 {
     public IClassifierSpecParser SpecParser { get; } = new Yaml.YamlClassifierSpecParser();
+
+    public Storage.IObjectStoreFactory S3 { get; } = new S3.S3StoreFactory();
 }

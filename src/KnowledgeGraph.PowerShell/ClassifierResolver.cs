@@ -1,11 +1,13 @@
 using KnowledgeGraph.Classification;
 using KnowledgeGraph.Concepts;
+using KnowledgeGraph.Environments;
+using KnowledgeGraph.Lifecycle;
 
 namespace KnowledgeGraph.PowerShell;
 
 /// <summary>Finds the classifier a cmdlet invocation means (a concept object, or a Wikibase ID looked up in the concept
-/// folder, plus a classifier type) and keeps it for the rest of the pipeline.</summary>
-internal sealed class ClassifierResolver
+/// folder, plus a classifier type; or a stored version from Get-KgClassifier) and keeps it for the rest of the pipeline.</summary>
+internal sealed class ClassifierResolver(Func<StoreProvider> stores)
 {
     private readonly Dictionary<string, IClassifier> _cache = new(StringComparer.Ordinal);
 
@@ -18,6 +20,20 @@ internal sealed class ClassifierResolver
         }
         concept ??= ConceptSource.Resolve(conceptPath).Get(Identifiers.WikibaseId.Parse(wikibaseId));
         var classifier = ClassifierFactory.CreateUntrained(concept, type);
+        _cache[key] = classifier;
+        return classifier;
+    }
+
+    /// <summary>The classifier of a stored model version, loaded (and checked) from its environment's store.</summary>
+    public IClassifier Resolve(ClassifierInfo stored, CancellationToken cancellationToken)
+    {
+        var key = "stored:" + stored.ManifestSha256;
+        if (_cache.TryGetValue(key, out var cached))
+        {
+            return cached;
+        }
+        var store = stores().For(EnvironmentNames.Parse(stored.Environment));
+        var classifier = LearnedModels.Loader.LoadAsync(store, stored, cancellationToken).GetAwaiter().GetResult();
         _cache[key] = classifier;
         return classifier;
     }

@@ -1,6 +1,9 @@
 using System.Collections.Concurrent;
 using System.Management.Automation;
+using KnowledgeGraph.Configuration;
 using KnowledgeGraph.Environments;
+using KnowledgeGraph.Lifecycle;
+using KnowledgeGraph.PowerShell.Loading;
 
 namespace KnowledgeGraph.PowerShell;
 
@@ -10,10 +13,38 @@ namespace KnowledgeGraph.PowerShell;
 public abstract class KgCmdlet : PSCmdlet, IDisposable
 {
     private readonly CancellationTokenSource _stop = new();
+    private StoreProvider? _stores;
 
     protected CancellationToken StopToken => _stop.Token;
 
     protected override void StopProcessing() => _stop.Cancel();
+
+    /// <summary>The environments' stores, from the settings (read once per command). S3 stores load the infrastructure.</summary>
+    protected StoreProvider Stores => _stores ??= new StoreProvider(KgSettings.Load(), () => Dependencies.Infrastructure.S3);
+
+    /// <summary>Runs <paramref name="work"/> against an environment's store, turning failures to open it into KgExceptions.</summary>
+    protected EnvironmentStore StoreFor(KgEnvironment environment) => Stores.For(environment);
+
+    /// <summary>For changes to production: asks for confirmation as a ConfirmImpact=High cmdlet would (unless -Force, -Confirm:$false
+    /// or $ConfirmPreference = 'None'), while the same cmdlet on other environments only asks when -Confirm is given.</summary>
+    protected bool ConfirmProduction(KgEnvironment environment, bool force, string question)
+    {
+        if (environment != KgEnvironment.Production || force)
+        {
+            return true;
+        }
+        if (MyInvocation.BoundParameters.TryGetValue("Confirm", out var confirm) && confirm is SwitchParameter { IsPresent: false })
+        {
+            return true;
+        }
+        if (SessionState.PSVariable.GetValue("ConfirmPreference") is ConfirmImpact.None)
+        {
+            return true;
+        }
+        var yesToAll = false;
+        var noToAll = false;
+        return ShouldContinue(question + " Use -Force to skip this question.", "Change production", ref yesToAll, ref noToAll);
+    }
 
     public void Dispose()
     {

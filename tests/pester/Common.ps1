@@ -39,3 +39,100 @@ function Get-KgError([scriptblock] $Command) {
     try { & $Command -ErrorAction Stop | Out-Null } catch { return $_ }
     throw 'The command did not fail.'
 }
+
+# ---------------------------------------------------------------- the S3 test server (build.ps1 Test starts it)
+$script:S3Endpoint = $env:KG_TEST_S3_ENDPOINT
+$script:S3Profile = if ($env:KG_TEST_S3_PROFILE) { $env:KG_TEST_S3_PROFILE } else { 'kgtest' }
+
+# Creates a bucket on the test server with a SigV4-signed PUT (there is no AWS CLI here, and the module deliberately
+# never creates buckets). Keys come from the test profile in $env:AWS_SHARED_CREDENTIALS_FILE.
+function New-TestBucket {
+    $name = 'kg-' + [guid]::NewGuid().ToString('N').Substring(0, 16)
+    $text = Get-Content $env:AWS_SHARED_CREDENTIALS_FILE -Raw
+    $section = ($text -split '\[' | Where-Object { $_ -like "$S3Profile]*" })
+    $access = [regex]::Match($section, 'aws_access_key_id\s*=\s*(\S+)').Groups[1].Value
+    $secret = [regex]::Match($section, 'aws_secret_access_key\s*=\s*(\S+)').Groups[1].Value
+    $uri = [uri]"$S3Endpoint/$name"
+    $now = [datetime]::UtcNow
+    $amzDate = $now.ToString("yyyyMMdd'T'HHmmss'Z'")
+    $day = $now.ToString('yyyyMMdd')
+    $emptyHash = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'
+    $hostHeader = $uri.Authority
+    $canonical = "PUT`n/$name`n`nhost:$hostHeader`nx-amz-content-sha256:$emptyHash`nx-amz-date:$amzDate`n`nhost;x-amz-content-sha256;x-amz-date`n$emptyHash"
+    $sha = [System.Security.Cryptography.SHA256]::HashData([Text.Encoding]::UTF8.GetBytes($canonical))
+    $scope = "$day/us-east-1/s3/aws4_request"
+    $toSign = "AWS4-HMAC-SHA256`n$amzDate`n$scope`n$([Convert]::ToHexStringLower($sha))"
+    $key = [Text.Encoding]::UTF8.GetBytes("AWS4$secret")
+    foreach ($part in $day, 'us-east-1', 's3', 'aws4_request') {
+        $key = [System.Security.Cryptography.HMACSHA256]::HashData($key, [Text.Encoding]::UTF8.GetBytes($part))
+    }
+    $signature = [Convert]::ToHexStringLower([System.Security.Cryptography.HMACSHA256]::HashData($key, [Text.Encoding]::UTF8.GetBytes($toSign)))
+    $headers = @{
+        'x-amz-date'           = $amzDate
+        'x-amz-content-sha256' = $emptyHash
+        Authorization          = "AWS4-HMAC-SHA256 Credential=$access/$scope, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=$signature"
+    }
+    Invoke-WebRequest -Uri $uri -Method Put -Headers $headers -SkipHeaderValidation | Out-Null
+    return $name
+}
+
+# Points every environment at a fresh bucket (one prefix per environment) on the test server.
+function Use-TestS3Store {
+    $bucket = New-TestBucket
+    Set-KgEnvironment -Store "s3://$bucket/{name}" -EndpointUrl $S3Endpoint -ProfileName $S3Profile
+    return $bucket
+}
+
+# A fresh home, with either the embedded store (Local) or a new S3 bucket (S3) for every environment.
+function Initialize-KgTestStore([ValidateSet('Local', 'S3')] [string] $Kind) {
+    $homePath = New-KgTestHome
+    if ($Kind -eq 'S3') { Use-TestS3Store | Out-Null }
+    return $homePath
+}
+
+# Starts pwsh children that each import the module, say they are ready, wait for a common start signal, then run
+# their script; returns once all have finished, with each one's exit code and output.
+function Invoke-KgChildrenAtOnce {
+    param([Parameter(Mandatory)] [string[]] $Scripts, [hashtable] $Environment = @{}, [int] $TimeoutSeconds = 240)
+    $gate = Join-Path ([IO.Path]::GetTempPath()) ("kg-gate-" + [guid]::NewGuid().ToString('N'))
+    New-Item -ItemType Directory $gate | Out-Null
+    $children = for ($i = 0; $i -lt $Scripts.Count; $i++) {
+        $wrapped = @"
+`$ErrorActionPreference = 'Stop'
+Import-Module `$env:KG_TEST_MODULE
+New-Item -ItemType File '$gate/ready-$i' | Out-Null
+while (-not (Test-Path '$gate/go')) { Start-Sleep -Milliseconds 5 }
+$($Scripts[$i])
+"@
+        $psi = [System.Diagnostics.ProcessStartInfo]::new($script:Pwsh)
+        foreach ($a in '-NoProfile', '-NonInteractive', '-Command', $wrapped) { $psi.ArgumentList.Add($a) }
+        $psi.RedirectStandardOutput = $true
+        $psi.RedirectStandardError = $true
+        $psi.Environment['KG_TEST_MODULE'] = $script:ModuleManifest
+        $psi.Environment['NO_COLOR'] = '1'
+        foreach ($k in $Environment.Keys) { $psi.Environment[$k] = $Environment[$k] }
+        $p = [System.Diagnostics.Process]::Start($psi)
+        [pscustomobject]@{ Process = $p; Out = $p.StandardOutput.ReadToEndAsync(); Err = $p.StandardError.ReadToEndAsync() }
+    }
+    $deadline = [datetime]::UtcNow.AddSeconds($TimeoutSeconds)
+    while (@(Get-ChildItem $gate -Filter 'ready-*').Count -lt $Scripts.Count) {
+        if ([datetime]::UtcNow -gt $deadline -or @($children | Where-Object { $_.Process.HasExited }).Count -gt 0) { break }
+        Start-Sleep -Milliseconds 20
+    }
+    New-Item -ItemType File (Join-Path $gate 'go') | Out-Null
+    foreach ($c in $children) {
+        if (-not $c.Process.WaitForExit([int][Math]::Max(1000, ($deadline - [datetime]::UtcNow).TotalMilliseconds))) { $c.Process.Kill($true) }
+    }
+    Remove-Item $gate -Recurse -Force
+    $children | ForEach-Object { [pscustomobject]@{ ExitCode = $_.Process.ExitCode; Output = $_.Out.Result; Error = $_.Err.Result } }
+}
+
+# The environment variables a child process needs to use the same home, concepts and S3 server as this test.
+function Get-KgChildEnvironment {
+    $vars = @{}
+    foreach ($name in 'KG_HOME', 'KG_CONCEPT_PATH', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_CONFIG_FILE', 'AWS_EC2_METADATA_DISABLED') {
+        $value = [Environment]::GetEnvironmentVariable($name)
+        if ($value) { $vars[$name] = $value }
+    }
+    return $vars
+}

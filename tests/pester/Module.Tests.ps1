@@ -76,6 +76,8 @@ Describe 'Tab completion' {
 
 Describe 'Dependency isolation' {
     BeforeAll {
+        $script:OtherAwsCore = Join-Path $RepoRoot '.packages/awssdk.core/3.7.402/lib/net8.0/AWSSDK.Core.dll'
+        if (-not (Test-Path $OtherAwsCore)) { throw "Missing ${OtherAwsCore}: run build.ps1 Test, which restores tests/tools/TestTools.proj." }
         $script:OtherYaml = Join-Path $RepoRoot '.packages/yamldotnet/16.3.0/lib/net8.0/YamlDotNet.dll'
         if (-not (Test-Path $OtherYaml)) { throw "Missing ${OtherYaml}: run build.ps1 Test, which restores tests/tools/TestTools.proj." }
         $script:SpecFile = Join-Path $RepoRoot 'classifier_specs/v2/production.yaml'
@@ -103,5 +105,28 @@ Import-Module `$env:KG_TEST_MODULE
 "@
         $r.Error | Should -BeNullOrEmpty
         $r.Output.Trim() | Should -Be '1'
+    }
+
+    It 'runs the S3 lifecycle after another AWSSDK.Core version was loaded first, as AWS.Tools would' -Skip:(-not $HasS3) {
+        $bucket = New-TestBucket
+        $kgHome = New-KgTestHome
+        $childEnv = Get-KgChildEnvironment
+        $childEnv['KG_SANDBOX_STORE'] = "s3://$bucket/sandbox"
+        $childEnv['KG_ENDPOINT_URL'] = $S3Endpoint
+        $childEnv['KG_PROFILE'] = $S3Profile
+        $specs = New-Item -ItemType Directory (Join-Path $kgHome 'classifier_specs/v2') -Force
+        $r = Invoke-KgChild -Environment $childEnv -Script @"
+`$ErrorActionPreference = 'Stop'
+`$other = [System.Reflection.Assembly]::LoadFrom('$OtherAwsCore')
+Import-Module `$env:KG_TEST_MODULE
+`$t = Invoke-KgTraining Q9001 -Environment sandbox
+`$p = `$t | Publish-KgClassifier -AddClassifiersProfile primary
+Update-KgInferenceSpec sandbox -Path '$(Split-Path $specs)'
+`$versions = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'AWSSDK.Core' } | ForEach-Object { `$_.GetName().Version.Major }
+"promoted=`$(`$p.Promoted) store=`$((Get-KgEnvironment sandbox).StoreKind) core=`$((`$versions | Sort-Object) -join ',')"
+"@
+        $r.Error | Should -BeNullOrEmpty
+        $r.Output.Trim() | Should -Be 'promoted=True store=S3 core=3,4'
+        Get-Content (Join-Path $specs 'sandbox.yaml') -Raw | Should -Match 'classifiers_profile: primary'
     }
 }

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using KnowledgeGraph.Classification;
 using KnowledgeGraph.Concepts;
+using KnowledgeGraph.Lifecycle;
 using KnowledgeGraph.PowerShell.Arguments;
 
 namespace KnowledgeGraph.PowerShell.Commands;
@@ -13,6 +14,8 @@ public sealed class InvokeKgClassifierCommand : KgCmdlet
     private const string ConceptSet = "Concept";
     private const string ConceptPassageSet = "ConceptPassage";
     private const string WikibaseIdSet = "WikibaseId";
+    private const string ClassifierSet = "Classifier";
+    private const string ClassifierPassageSet = "ClassifierPassage";
     private const int BatchSize = 256;
 
     private readonly List<LabelledPassage> _batch = [];
@@ -23,6 +26,11 @@ public sealed class InvokeKgClassifierCommand : KgCmdlet
     [Parameter(ParameterSetName = ConceptSet, Mandatory = true, ValueFromPipeline = true)]
     [Parameter(ParameterSetName = ConceptPassageSet, Mandatory = true)]
     public Concept? Concept { get; set; }
+
+    /// <summary>A stored classifier version, piped from Get-KgClassifier.</summary>
+    [Parameter(ParameterSetName = ClassifierSet, Mandatory = true, ValueFromPipeline = true)]
+    [Parameter(ParameterSetName = ClassifierPassageSet, Mandatory = true)]
+    public ClassifierInfo? Classifier { get; set; }
 
     /// <summary>The concept to classify for, by Wikibase ID (read from the concept folder).</summary>
     [Parameter(ParameterSetName = WikibaseIdSet, Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
@@ -43,26 +51,31 @@ public sealed class InvokeKgClassifierCommand : KgCmdlet
     /// <summary>Texts to classify.</summary>
     [Parameter(ParameterSetName = ConceptSet)]
     [Parameter(ParameterSetName = WikibaseIdSet)]
+    [Parameter(ParameterSetName = ClassifierSet)]
     public string[]? Text { get; set; }
 
     /// <summary>A file of passages to classify: JSONL, a JSON array, or the legacy array of JSON strings.</summary>
     [Parameter(ParameterSetName = ConceptSet)]
     [Parameter(ParameterSetName = WikibaseIdSet)]
+    [Parameter(ParameterSetName = ClassifierSet)]
     public string? InputPath { get; set; }
 
     /// <summary>Passages (or strings) to classify, from the pipeline; their IDs and metadata are kept.</summary>
     [Parameter(ParameterSetName = ConceptPassageSet, Mandatory = true, ValueFromPipeline = true)]
+    [Parameter(ParameterSetName = ClassifierPassageSet, Mandatory = true, ValueFromPipeline = true)]
     [Parameter(ParameterSetName = WikibaseIdSet, ValueFromPipeline = true)]
     public LabelledPassage[]? InputObject { get; set; }
 
-    protected override void BeginProcessing() => _resolver = new ClassifierResolver();
+    protected override void BeginProcessing() => _resolver = new ClassifierResolver(() => Stores);
 
     protected override void ProcessRecord()
     {
         IClassifier classifier;
         try
         {
-            classifier = _resolver!.Resolve(Concept, WikibaseId, ResolveOptionalPath(ConceptPath), ClassifierType);
+            classifier = Classifier is not null
+                ? _resolver!.Resolve(Classifier, StopToken)
+                : _resolver!.Resolve(Concept, WikibaseId, ResolveOptionalPath(ConceptPath), ClassifierType);
         }
         catch (KgException e)
         {

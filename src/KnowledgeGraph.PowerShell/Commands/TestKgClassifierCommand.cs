@@ -2,6 +2,7 @@ using System.Management.Automation;
 using KnowledgeGraph.Classification;
 using KnowledgeGraph.Concepts;
 using KnowledgeGraph.Evaluation;
+using KnowledgeGraph.Lifecycle;
 using KnowledgeGraph.PowerShell.Arguments;
 
 namespace KnowledgeGraph.PowerShell.Commands;
@@ -14,11 +15,16 @@ public sealed class TestKgClassifierCommand : KgCmdlet
 {
     private const string ConceptSet = "Concept";
     private const string WikibaseIdSet = "WikibaseId";
+    private const string ClassifierSet = "Classifier";
     private ClassifierResolver? _resolver;
 
     /// <summary>The concept whose classifier to evaluate (piped from Get-KgConcept).</summary>
     [Parameter(ParameterSetName = ConceptSet, Mandatory = true, ValueFromPipeline = true)]
     public Concept? Concept { get; set; }
+
+    /// <summary>A stored classifier version, piped from Get-KgClassifier; evaluated on its concept's labelled passages.</summary>
+    [Parameter(ParameterSetName = ClassifierSet, Mandatory = true, ValueFromPipeline = true)]
+    public ClassifierInfo? Classifier { get; set; }
 
     /// <summary>The concept, by Wikibase ID (read from the concept folder).</summary>
     [Parameter(ParameterSetName = WikibaseIdSet, Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -26,8 +32,9 @@ public sealed class TestKgClassifierCommand : KgCmdlet
     [ArgumentCompleter(typeof(WikibaseIdCompleter))]
     public string? WikibaseId { get; set; }
 
-    /// <summary>The concept folder or file for -WikibaseId.</summary>
+    /// <summary>The concept folder or file for -WikibaseId (and for the labelled passages of a stored classifier).</summary>
     [Parameter(ParameterSetName = WikibaseIdSet)]
+    [Parameter(ParameterSetName = ClassifierSet)]
     public string? ConceptPath { get; set; }
 
     /// <summary>The kind of classifier to build for the concept.</summary>
@@ -43,14 +50,27 @@ public sealed class TestKgClassifierCommand : KgCmdlet
     [Parameter]
     public string[]? GroupBy { get; set; }
 
-    protected override void BeginProcessing() => _resolver = new ClassifierResolver();
+    protected override void BeginProcessing() => _resolver = new ClassifierResolver(() => Stores);
 
     protected override void ProcessRecord()
     {
         try
         {
-            var classifier = _resolver!.Resolve(Concept, WikibaseId, ResolveOptionalPath(ConceptPath), ClassifierType);
-            var gold = GoldPassages(classifier.Concept);
+            IClassifier classifier;
+            IReadOnlyList<LabelledPassage> gold;
+            if (Classifier is not null)
+            {
+                classifier = _resolver!.Resolve(Classifier, StopToken);
+                // A stored model carries its concept's labels, not the labelled passages: read those from the concept folder.
+                gold = InputPath is not null
+                    ? PassageFile.Read(ResolvePath(InputPath))
+                    : GoldPassages(ConceptSource.Resolve(ResolveOptionalPath(ConceptPath)).Get(Identifiers.WikibaseId.Parse(Classifier.WikibaseId)));
+            }
+            else
+            {
+                classifier = _resolver!.Resolve(Concept, WikibaseId, ResolveOptionalPath(ConceptPath), ClassifierType);
+                gold = GoldPassages(classifier.Concept);
+            }
             foreach (var row in ClassifierEvaluator.Evaluate(classifier, gold, GroupBy))
             {
                 WriteObject(row);

@@ -1,0 +1,119 @@
+using System.Management.Automation;
+using KnowledgeGraph.Classification;
+using KnowledgeGraph.Concepts;
+using KnowledgeGraph.Environments;
+using KnowledgeGraph.Lifecycle;
+using KnowledgeGraph.PowerShell.Arguments;
+using KnowledgeGraph.Registry;
+using KnowledgeGraph.Specs;
+using KnowledgeGraph.Training;
+
+namespace KnowledgeGraph.PowerShell.Commands;
+
+/// <summary>Deploy-KgClassifier: for each concept, trains a classifier and promotes it with a profile; then updates the
+/// environment's spec file once. A failure on one concept never stops the others.</summary>
+[Cmdlet(VerbsLifecycle.Deploy, "KgClassifier", SupportsShouldProcess = true)]
+[OutputType(typeof(DeployResult))]
+public sealed class DeployKgClassifierCommand : KgCmdlet
+{
+    private readonly List<string> _ids = [];
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ValidateWikibaseId]
+    [ArgumentCompleter(typeof(WikibaseIdCompleter))]
+    public string[] WikibaseId { get; set; } = [];
+
+    [Parameter(Mandatory = true)]
+    [KgEnvironmentTransformation]
+    public KgEnvironment Environment { get; set; }
+
+    [Parameter(Mandatory = true)]
+    [ValidateSet("primary", "experimental", "retired")]
+    public string AddClassifiersProfile { get; set; } = "";
+
+    [Parameter]
+    public ClassifierType ClassifierType { get; set; } = ClassifierType.Keyword;
+
+    [Parameter]
+    public string? ConceptPath { get; set; }
+
+    /// <summary>The classifier_specs folder to update (see Update-KgInferenceSpec).</summary>
+    [Parameter]
+    public string? SpecPath { get; set; }
+
+    /// <summary>Do not update the spec file afterwards.</summary>
+    [Parameter]
+    public SwitchParameter NoSpecUpdate { get; set; }
+
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    protected override void ProcessRecord() => _ids.AddRange(WikibaseId);
+
+    protected override void EndProcessing()
+    {
+        var ids = _ids.Distinct(StringComparer.Ordinal).ToList();
+        // Everything that can be checked is checked before anything is trained.
+        string? specFolder = null;
+        EnvironmentStore store;
+        MetadataChange profile;
+        try
+        {
+            profile = RegistryRules.Normalise(new MetadataChange { AddProfiles = [AddClassifiersProfile] });
+            if (!NoSpecUpdate)
+            {
+                specFolder = SpecFolder.Resolve(ResolveOptionalPath(SpecPath), SessionState.Path.CurrentFileSystemLocation.ProviderPath);
+            }
+            store = StoreFor(Environment);
+        }
+        catch (KgException e)
+        {
+            ThrowKgError(e);
+            return;
+        }
+        var approved = ids.Where(id => ShouldProcess($"{id} in {Environment.Name()}", $"Train a {ClassifierType} classifier and promote it as {profile.AddProfiles[0]}")).ToList();
+        if (approved.Count == 0 || !ConfirmProduction(Environment, Force, $"Deploy {approved.Count} classifier(s) to production?"))
+        {
+            return;
+        }
+        var concepts = ConceptSource.Resolve(ResolveOptionalPath(ConceptPath));
+        var promotedAny = false;
+        for (var i = 0; i < approved.Count; i++)
+        {
+            var id = approved[i];
+            WriteProgress(new ProgressRecord(3, $"Deploying to {Environment.Name()}", $"{id} ({i + 1} of {approved.Count})") { PercentComplete = 100 * i / approved.Count });
+            var result = new DeployResult { WikibaseId = id, Environment = Environment.Name() };
+            try
+            {
+                var concept = concepts.Get(Identifiers.WikibaseId.Parse(id));
+                var request = new TrainingRequest { Concept = concept, Type = ClassifierType, Environment = Environment };
+                var trained = RunWithProgress($"Training {id}", (p, ct) => Trainers.Service.TrainAsync(request, store, null, p, ct), activityId: 4);
+                result = result with { Trained = true, ClassifierId = trained.ClassifierId, Version = trained.Version, SpanF1 = trained.SpanF1 };
+                var stored = RunWithProgress($"Reading {id}", (_, ct) => store.Models.GetRequiredAsync(id, trained.ClassifierId, Identifiers.ModelVersion.Parse(trained.Version), ct), activityId: 4);
+                var promoted = RunWithProgress($"Promoting {id}", (_, ct) => ClassifierLifecycle.PublishAsync(store, stored, profile, ct), activityId: 4);
+                result = result with { Promoted = true, RegistryVersion = promoted.RegistryVersion, ClassifiersProfile = promoted.ClassifiersProfile };
+                promotedAny = true;
+            }
+            catch (KgException e)
+            {
+                result = result with { Error = e.Message, ErrorId = e.ErrorId };
+                WriteKgError(e, id);
+            }
+            WriteObject(result);
+        }
+        WriteProgress(new ProgressRecord(3, $"Deploying to {Environment.Name()}", "Done") { RecordType = ProgressRecordType.Completed });
+        if (specFolder is not null && promotedAny)
+        {
+            try
+            {
+                var plan = RunWithProgress($"Updating the {Environment.Name()} spec", (p, ct) => SpecUpdater.PlanAsync(store, specFolder, p, ct));
+                var written = SpecUpdater.Apply(plan);
+                WriteVerbose($"{written.Path}: {written.Entries} entries{(written.Changed ? $", +{written.LinesAdded} -{written.LinesRemoved} lines" : ", unchanged")}.");
+            }
+            catch (KgException e)
+            {
+                WriteKgError(e, Environment.Name());
+            }
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using System.Management.Automation;
+using KnowledgeGraph.Environments;
+using KnowledgeGraph.PowerShell.Arguments;
+using KnowledgeGraph.Registry;
+
+namespace KnowledgeGraph.PowerShell.Commands;
+
+/// <summary>Get-KgClassifierHistory: a concept's registry records in an environment, oldest first.</summary>
+[Cmdlet(VerbsCommon.Get, "KgClassifierHistory")]
+[OutputType(typeof(RegistryHistoryEntry))]
+public sealed class GetKgClassifierHistoryCommand : KgCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ValidateWikibaseId]
+    [ArgumentCompleter(typeof(WikibaseIdCompleter))]
+    public string[] WikibaseId { get; set; } = [];
+
+    /// <summary>The environments to read; all four when omitted.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [KgEnvironmentTransformation]
+    public KgEnvironment[]? Environment { get; set; }
+
+    /// <summary>Only records about this classifier.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateClassifierId]
+    public string? ClassifierId { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        foreach (var env in Environment ?? [.. EnvironmentNames.All])
+        {
+            foreach (var id in WikibaseId)
+            {
+                try
+                {
+                    var store = StoreFor(env);
+                    var records = RunWithProgress($"Reading the registry of {id} in {env.Name()}", (_, ct) => store.Registry.GetHistoryAsync(id, ct));
+                    foreach (var r in records.Where(r => ClassifierId is null || r.ClassifierId == ClassifierId))
+                    {
+                        WriteObject(RegistryHistoryEntry.From(r));
+                    }
+                }
+                catch (KgException e)
+                {
+                    WriteKgError(e, id);
+                }
+            }
+        }
+    }
+}

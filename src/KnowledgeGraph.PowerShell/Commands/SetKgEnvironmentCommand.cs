@@ -1,0 +1,127 @@
+using System.Management.Automation;
+using KnowledgeGraph.Configuration;
+using KnowledgeGraph.Environments;
+using KnowledgeGraph.PowerShell.Arguments;
+using KnowledgeGraph.Storage;
+
+namespace KnowledgeGraph.PowerShell.Commands;
+
+/// <summary>Set-KgEnvironment: sets where an environment's store is (a local folder or an S3 bucket) and how to reach it,
+/// in the settings file. Without -Environment it sets the defaults of every environment.</summary>
+[Cmdlet(VerbsCommon.Set, "KgEnvironment", SupportsShouldProcess = true)]
+[OutputType(typeof(EnvironmentInfo))]
+public sealed class SetKgEnvironmentCommand : KgCmdlet
+{
+    /// <summary>The environments to configure; the defaults of all four when omitted.</summary>
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [KgEnvironmentTransformation]
+    public KgEnvironment[]? Environment { get; set; }
+
+    /// <summary>s3://bucket[/prefix] or a local folder; {value} and {name} are replaced by the environment's value or name.</summary>
+    [Parameter]
+    [AllowEmptyString]
+    public string? Store { get; set; }
+
+    [Parameter]
+    [AllowEmptyString]
+    [Alias("AWSProfileName")]
+    public string? ProfileName { get; set; }
+
+    [Parameter]
+    [AllowEmptyString]
+    public string? Region { get; set; }
+
+    [Parameter]
+    [AllowEmptyString]
+    public string? EndpointUrl { get; set; }
+
+    [Parameter]
+    public SwitchParameter ForcePathStyle { get; set; }
+
+    /// <summary>Forget the existing settings of the environments (or the defaults) before applying the others.</summary>
+    [Parameter]
+    public SwitchParameter Reset { get; set; }
+
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        KgSettings settings;
+        try
+        {
+            settings = KgSettings.Load();
+        }
+        catch (KgException e)
+        {
+            ThrowKgError(e);
+            return;
+        }
+        var scopes = Environment is null ? [(KgEnvironment?)null] : Environment.Select(e => (KgEnvironment?)e).ToArray();
+        var updated = settings;
+        foreach (var scope in scopes)
+        {
+            var current = Reset ? new EnvironmentSettings() : scope is null ? updated.Defaults : updated.For(scope.Value);
+            var next = current with
+            {
+                Store = Value(nameof(Store), Store, current.Store),
+                ProfileName = Value(nameof(ProfileName), ProfileName, current.ProfileName),
+                Region = Value(nameof(Region), Region, current.Region),
+                EndpointUrl = Value(nameof(EndpointUrl), EndpointUrl, current.EndpointUrl),
+                ForcePathStyle = IsBound(nameof(ForcePathStyle)) ? ForcePathStyle.IsPresent : current.ForcePathStyle,
+            };
+            Validate(next, scope);
+            updated = updated.With(scope, next);
+        }
+        var target = Environment is null ? "the defaults of every environment" : string.Join(", ", Environment.Select(e => e.Name()));
+        if (!ShouldProcess(target, $"Update the module's settings in {KgPaths.SettingsFile}"))
+        {
+            return;
+        }
+        try
+        {
+            updated.Save();
+        }
+        catch (KgException e)
+        {
+            ThrowKgError(e);
+        }
+        if (PassThru)
+        {
+            foreach (var env in Environment ?? [.. EnvironmentNames.All])
+            {
+                WriteObject(EnvironmentInfo.From(EnvironmentConfiguration.Resolve(env, updated)));
+            }
+        }
+    }
+
+    /// <summary>An unbound parameter keeps the current value; an empty string clears it.</summary>
+    private string? Value(string name, string? given, string? current) =>
+        !IsBound(name) ? current : string.IsNullOrWhiteSpace(given) ? null : given.Trim();
+
+    private void Validate(EnvironmentSettings s, KgEnvironment? scope)
+    {
+        try
+        {
+            if (s.Store is not null)
+            {
+                foreach (var env in scope is null ? EnvironmentNames.All : [scope.Value])
+                {
+                    StoreLocation.Parse(EnvironmentConfiguration.ExpandPattern(s.Store, env));
+                }
+            }
+            if (s.EndpointUrl is not null && (!Uri.TryCreate(s.EndpointUrl, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
+            {
+                throw Error("InvalidEndpointUrl", KgErrorKind.InvalidArgument, $"'{s.EndpointUrl}' is not an endpoint URL: use http(s)://host[:port], such as http://127.0.0.1:7480.", s.EndpointUrl);
+            }
+            if (s.Region is not null && !System.Text.RegularExpressions.Regex.IsMatch(s.Region, "^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$"))
+            {
+                throw Error("InvalidRegion", KgErrorKind.InvalidArgument, $"'{s.Region}' is not an AWS region name such as eu-west-1.", s.Region);
+            }
+        }
+        catch (KgException e)
+        {
+            ThrowKgError(e);
+        }
+    }
+}
