@@ -35,7 +35,7 @@ param(
     # Pester tests to run (names of files under tests/pester without .Tests.ps1); all when omitted.
     [string[]] $PesterFilter,
 
-    # Test: do not start the S3 server; the tests that need it are then skipped (and say so).
+    # Test, Benchmark: do not start the S3 server; the tests that need it are then skipped (and say so).
     [switch] $NoS3
 )
 
@@ -222,9 +222,15 @@ function Invoke-Demo {
 
 function Invoke-Benchmark {
     Invoke-Build
-    foreach ($script in Get-ChildItem (Join-Path $Root 'tests/benchmarks') -Filter '*.ps1' | Sort-Object Name) {
-        Write-Step "Benchmark: $($script.Name)"
-        Invoke-Pwsh -Arguments @('-File', $script.FullName, '-ModuleManifest', (Join-Path $ModuleOut 'KnowledgeGraph.psd1'), '-Configuration', $Configuration)
+    $s3 = if ($NoS3) { $null } else { Write-Step 'Starting the S3 test server'; Start-TestS3 }
+    try {
+        foreach ($script in Get-ChildItem (Join-Path $Root 'tests/benchmarks') -Filter '*.ps1' | Sort-Object Name) {
+            Write-Step "Benchmark: $($script.Name)"
+            Invoke-Pwsh -Arguments @('-File', $script.FullName, '-ModuleManifest', (Join-Path $ModuleOut 'KnowledgeGraph.psd1'), '-Configuration', $Configuration)
+        }
+    }
+    finally {
+        if ($s3) { Stop-TestS3 $s3 }
     }
 }
 

@@ -3,11 +3,13 @@ using KnowledgeGraph.Benchmarks;
 return args.FirstOrDefault() switch
 {
     "keyword" => KeywordThroughput.Run(args[1..]),
+    "populate" => await Populate.RunAsync(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
     Console.Error.WriteLine("usage: KnowledgeGraph.Benchmarks keyword --data <shared data folder> [--runs N] [--repeat N] [--warmup N]");
+    Console.Error.WriteLine("       KnowledgeGraph.Benchmarks populate --store <folder or s3://bucket/prefix> [--endpoint URL --profile NAME] [--count N] [--environment NAME]");
     return 2;
 }

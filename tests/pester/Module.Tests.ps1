@@ -67,6 +67,15 @@ Describe 'Tab completion' {
         $r.CompletionMatches.CompletionText | Should -Be @('Production')
     }
 
+    It 'completes classifier IDs from the store of the environment given' {
+        $t = Invoke-KgTraining Q9001 -Environment sandbox
+        $line = 'Publish-KgClassifier Q9001 -Environment sandbox -ClassifierId '
+        $r = TabExpansion2 -inputScript $line -cursorColumn $line.Length
+        $r.CompletionMatches.CompletionText | Should -Be @($t.ClassifierId)
+        $line = 'Publish-KgClassifier Q9001 -Environment staging -ClassifierId '
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches | Should -BeNullOrEmpty
+    }
+
     It 'completes Wikibase IDs from the concept folder' {
         $line = 'Get-KgConcept Q90'
         $r = TabExpansion2 -inputScript $line -cursorColumn $line.Length

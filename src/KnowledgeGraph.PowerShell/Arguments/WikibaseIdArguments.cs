@@ -2,6 +2,8 @@ using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
 using KnowledgeGraph.Concepts;
+using KnowledgeGraph.Environments;
+using KnowledgeGraph.Lifecycle;
 using KnowledgeGraph.Identifiers;
 
 namespace KnowledgeGraph.PowerShell.Arguments;
@@ -59,5 +61,40 @@ public sealed class WikibaseIdCompleter : IArgumentCompleter
         {
             yield return new CompletionResult(id.Value, id.Value, CompletionResultType.ParameterValue, id.Value);
         }
+    }
+}
+
+/// <summary>Completes classifier IDs from the store of the environment given (-Environment or -SourceEnvironment, else
+/// all of them), for the concept given (-WikibaseId) when there is one. Listings of remote stores are cut off after
+/// two seconds so that completion never hangs.</summary>
+public sealed class ClassifierIdCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        var word = wordToComplete.Trim('\'', '"');
+        var wikibaseId = (fakeBoundParameters["WikibaseId"] as string) ?? (fakeBoundParameters["WikibaseId"] as object[])?.FirstOrDefault()?.ToString();
+        var envText = (fakeBoundParameters["SourceEnvironment"] ?? fakeBoundParameters["Environment"])?.ToString();
+        var environments = EnvironmentNames.TryParse(envText, out var one) ? [one] : EnvironmentNames.All;
+        var found = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        try
+        {
+            var stores = new StoreProvider(Configuration.KgSettings.Load(), () => Loading.Dependencies.Infrastructure.S3);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            foreach (var env in environments)
+            {
+                var versions = stores.For(env).Models.ListAsync(WikibaseId.IsValid(wikibaseId) ? [wikibaseId!] : null, timeout.Token).GetAwaiter().GetResult();
+                foreach (var v in versions)
+                {
+                    found.TryAdd(v.ClassifierId, $"{v.WikibaseId} ({env.Name()})");
+                }
+            }
+        }
+        catch (Exception e) when (e is KgException or OperationCanceledException or IOException or UnauthorizedAccessException)
+        {
+            // Completion is best effort: offer what was found in time.
+        }
+        return found.Where(kv => kv.Key.StartsWith(word, StringComparison.Ordinal))
+            .Select(kv => new CompletionResult(kv.Key, kv.Key, CompletionResultType.ParameterValue, $"{kv.Key}: {kv.Value}"));
     }
 }

@@ -21,6 +21,7 @@ public sealed class CopyKgClassifierCommand : KgCmdlet
 
     [Parameter(ParameterSetName = ByIdSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
     [ValidateClassifierId]
+    [ArgumentCompleter(typeof(ClassifierIdCompleter))]
     public string? ClassifierId { get; set; }
 
     /// <summary>The version to copy (vN); the newest in the source environment when omitted.</summary>

@@ -17,6 +17,7 @@ public sealed class GetKgClassifierCommand : KgCmdlet
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateClassifierId]
+    [ArgumentCompleter(typeof(ClassifierIdCompleter))]
     public string[]? ClassifierId { get; set; }
 
     /// <summary>The environments to look in; all four when omitted.</summary>

@@ -23,6 +23,7 @@ public sealed class GetKgClassifierHistoryCommand : KgCmdlet
     /// <summary>Only records about this classifier.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateClassifierId]
+    [ArgumentCompleter(typeof(ClassifierIdCompleter))]
     public string? ClassifierId { get; set; }
 
     protected override void ProcessRecord()

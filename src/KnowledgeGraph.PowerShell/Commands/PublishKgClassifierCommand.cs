@@ -23,6 +23,7 @@ public sealed class PublishKgClassifierCommand : KgCmdlet
 
     [Parameter(ParameterSetName = ByIdSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
     [ValidateClassifierId]
+    [ArgumentCompleter(typeof(ClassifierIdCompleter))]
     public string? ClassifierId { get; set; }
 
     /// <summary>The model version (vN); the newest in the environment when omitted.</summary>

@@ -23,6 +23,7 @@ public sealed class SetKgClassifierMetadataCommand : KgCmdlet
 
     [Parameter(ParameterSetName = ByIdSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
     [ValidateClassifierId]
+    [ArgumentCompleter(typeof(ClassifierIdCompleter))]
     public string? ClassifierId { get; set; }
 
     [Parameter(ParameterSetName = ByIdSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]

@@ -31,6 +31,7 @@ public sealed class UnpublishKgClassifierCommand : KgCmdlet
 
     [Parameter(ParameterSetName = ByIdSet, ValueFromPipelineByPropertyName = true)]
     [ValidateClassifierId]
+    [ArgumentCompleter(typeof(ClassifierIdCompleter))]
     public string? ClassifierId { get; set; }
 
     [Parameter(ParameterSetName = ByIdSet)]

@@ -1,0 +1,34 @@
+# Shared by the Pester suite and the benchmarks: creates buckets on the S3 test server.
+
+# Creates a bucket on the test server with a SigV4-signed PUT (there is no AWS CLI here, and the module deliberately
+# never creates buckets). Keys come from the test profile in $env:AWS_SHARED_CREDENTIALS_FILE.
+function New-TestBucket {
+    param([string] $Endpoint = $env:KG_TEST_S3_ENDPOINT, [string] $ProfileName = $(if ($env:KG_TEST_S3_PROFILE) { $env:KG_TEST_S3_PROFILE } else { 'kgtest' }))
+    $name = 'kg-' + [guid]::NewGuid().ToString('N').Substring(0, 16)
+    $text = Get-Content $env:AWS_SHARED_CREDENTIALS_FILE -Raw
+    $section = ($text -split '\[' | Where-Object { $_ -like "$ProfileName]*" })
+    $access = [regex]::Match($section, 'aws_access_key_id\s*=\s*(\S+)').Groups[1].Value
+    $secret = [regex]::Match($section, 'aws_secret_access_key\s*=\s*(\S+)').Groups[1].Value
+    $uri = [uri]"$Endpoint/$name"
+    $now = [datetime]::UtcNow
+    $amzDate = $now.ToString("yyyyMMdd'T'HHmmss'Z'")
+    $day = $now.ToString('yyyyMMdd')
+    $emptyHash = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'
+    $hostHeader = $uri.Authority
+    $canonical = "PUT`n/$name`n`nhost:$hostHeader`nx-amz-content-sha256:$emptyHash`nx-amz-date:$amzDate`n`nhost;x-amz-content-sha256;x-amz-date`n$emptyHash"
+    $sha = [System.Security.Cryptography.SHA256]::HashData([Text.Encoding]::UTF8.GetBytes($canonical))
+    $scope = "$day/us-east-1/s3/aws4_request"
+    $toSign = "AWS4-HMAC-SHA256`n$amzDate`n$scope`n$([Convert]::ToHexStringLower($sha))"
+    $key = [Text.Encoding]::UTF8.GetBytes("AWS4$secret")
+    foreach ($part in $day, 'us-east-1', 's3', 'aws4_request') {
+        $key = [System.Security.Cryptography.HMACSHA256]::HashData($key, [Text.Encoding]::UTF8.GetBytes($part))
+    }
+    $signature = [Convert]::ToHexStringLower([System.Security.Cryptography.HMACSHA256]::HashData($key, [Text.Encoding]::UTF8.GetBytes($toSign)))
+    $headers = @{
+        'x-amz-date'           = $amzDate
+        'x-amz-content-sha256' = $emptyHash
+        Authorization          = "AWS4-HMAC-SHA256 Credential=$access/$scope, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=$signature"
+    }
+    Invoke-WebRequest -Uri $uri -Method Put -Headers $headers -SkipHeaderValidation | Out-Null
+    return $name
+}
