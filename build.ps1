@@ -36,7 +36,11 @@ param(
     [string[]] $PesterFilter,
 
     # Test, Benchmark: do not start the S3 server; the tests that need it are then skipped (and say so).
-    [switch] $NoS3
+    [switch] $NoS3,
+
+    # Build the training worker with the TorchSharp CUDA packages (TorchSharp-cuda-linux/-windows) instead of the CPU
+    # libtorch. Those packages are not served by this project's feed, so this flavour is not built or tested here.
+    [switch] $Cuda
 )
 
 $ErrorActionPreference = 'Stop'
@@ -75,15 +79,27 @@ function Invoke-Pwsh {
     if ($LASTEXITCODE -ne 0 -and -not $NoThrow) { throw "pwsh $($Arguments -join ' ') failed with exit code $LASTEXITCODE" }
 }
 
+# libtorch libraries the worker never loads (Python bindings, test and backend plug-ins).
+$UnusedNatives = @('libtorch_python.so', 'libjitbackend_test.so', 'libtorchbind_test.so', 'libbackend_with_compiler.so',
+    'libaoti_custom_ops.so', 'libnnapi_backend.so', 'libshm.so', 'libtorch_global_deps.so')
+
 function Invoke-Build {
     Write-Step "Building the module for $Rid ($Configuration) into $ModuleOut"
-    if (Test-Path $ModuleOut) { Remove-Item $ModuleOut -Recurse -Force }
+    # Everything but the worker is rebuilt from scratch; the worker (with ~450 MB of native libtorch) is published
+    # incrementally in place, so only changed files are copied.
+    if (Test-Path $ModuleOut) { Get-ChildItem $ModuleOut -Exclude 'worker' | Remove-Item -Recurse -Force }
     $common = @('-c', $Configuration, '-r', $Rid, '--self-contained', 'false', '--nologo', '-v', 'quiet')
     Invoke-Dotnet publish (Join-Path $Root 'src/KnowledgeGraph.PowerShell/KnowledgeGraph.PowerShell.csproj') @common -o $ModuleOut
     $dependencies = Join-Path $ModuleOut 'dependencies'
     Invoke-Dotnet publish (Join-Path $Root 'src/KnowledgeGraph.Infrastructure/KnowledgeGraph.Infrastructure.csproj') @common -o $dependencies
     # The core is shared with the default load context; a second copy in dependencies/ must never be loaded.
     Get-ChildItem $dependencies -Filter 'KnowledgeGraph.Core.*' | Remove-Item -Force
+
+    Write-Step "Publishing the training worker ($($Cuda ? 'CUDA' : 'CPU') libtorch) into worker/"
+    $worker = Join-Path $ModuleOut 'worker'
+    $flavour = $Cuda ? @('-p:KgCuda=true') : @()
+    Invoke-Dotnet publish (Join-Path $Root 'src/KnowledgeGraph.Worker/KnowledgeGraph.Worker.csproj') @common @flavour -o $worker
+    $UnusedNatives | ForEach-Object { Join-Path $worker $_ } | Where-Object { Test-Path $_ } | Remove-Item -Force
 
     Copy-Item (Join-Path $Root 'KnowledgeGraph.psd1') $ModuleOut
     Copy-Item (Join-Path $Root 'module/KnowledgeGraph.Format.ps1xml') $ModuleOut

@@ -7,7 +7,7 @@ namespace KnowledgeGraph.PowerShell;
 
 /// <summary>Finds the classifier a cmdlet invocation means (a concept object, or a Wikibase ID looked up in the concept
 /// folder, plus a classifier type; or a stored version from Get-KgClassifier) and keeps it for the rest of the pipeline.</summary>
-internal sealed class ClassifierResolver(Func<StoreProvider> stores)
+internal sealed class ClassifierResolver(Func<StoreProvider> stores) : IDisposable
 {
     private readonly Dictionary<string, IClassifier> _cache = new(StringComparer.Ordinal);
 
@@ -36,5 +36,15 @@ internal sealed class ClassifierResolver(Func<StoreProvider> stores)
         var classifier = LearnedModels.Loader.LoadAsync(store, stored, cancellationToken).GetAwaiter().GetResult();
         _cache[key] = classifier;
         return classifier;
+    }
+
+    /// <summary>Stops the workers of loaded learned models.</summary>
+    public void Dispose()
+    {
+        foreach (var classifier in _cache.Values)
+        {
+            (classifier as IDisposable)?.Dispose();
+        }
+        _cache.Clear();
     }
 }

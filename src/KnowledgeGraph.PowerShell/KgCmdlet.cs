@@ -153,6 +153,81 @@ public abstract class KgCmdlet : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>Runs <paramref name="work"/> for each item, at most <paramref name="degree"/> at a time, writing each item's
+    /// progress (as a child of <paramref name="activity"/>) from the pipeline thread. Returns each item's result or
+    /// KgException, in input order; other exceptions stop the command.</summary>
+    protected IReadOnlyList<(T? Result, KgException? Error)> RunParallel<TItem, T>(string activity, IReadOnlyList<TItem> items, int degree,
+        Func<TItem, string> describe, Func<TItem, IProgress<WorkProgress>, CancellationToken, Task<T>> work)
+    {
+        var queue = new BlockingCollection<(int Index, WorkProgress? Progress, bool Done)>();
+        var results = new (T? Result, KgException? Error)[items.Count];
+        using var gate = new SemaphoreSlim(Math.Max(1, degree));
+        var tasks = items.Select((item, i) => Task.Run(async () =>
+        {
+            await gate.WaitAsync(StopToken).ConfigureAwait(false);
+            try
+            {
+                queue.Add((i, WorkProgress.Step("Starting", 0), false));
+                results[i] = (await work(item, new IndexedProgress(queue, i), StopToken).ConfigureAwait(false), null);
+            }
+            catch (KgException e)
+            {
+                results[i] = (default, e);
+            }
+            finally
+            {
+                gate.Release();
+                queue.Add((i, null, true));
+            }
+        }, StopToken)).ToArray();
+        var all = Task.WhenAll(tasks);
+        var finished = 0;
+        while (!all.IsCompleted || queue.Count > 0)
+        {
+            if (!queue.TryTake(out var message, 100))
+            {
+                continue;
+            }
+            var id = 100 + message.Index;
+            if (message.Done)
+            {
+                finished++;
+                WriteProgress(new ProgressRecord(id, describe(items[message.Index]), "Done") { ParentActivityId = 99, RecordType = ProgressRecordType.Completed });
+                WriteProgress(new ProgressRecord(99, activity, $"{finished} of {items.Count} done") { PercentComplete = 100 * finished / Math.Max(1, items.Count) });
+            }
+            else if (message.Progress is { Verbose: { } verbose })
+            {
+                WriteVerbose($"{describe(items[message.Index])}: {verbose}");
+            }
+            else if (message.Progress is { Warning: { } warning })
+            {
+                WriteWarning($"{describe(items[message.Index])}: {warning}");
+            }
+            else if (message.Progress is { } p)
+            {
+                var record = new ProgressRecord(id, describe(items[message.Index]), p.Status ?? "Working") { ParentActivityId = 99 };
+                if (p.Total is > 0) record.PercentComplete = (int)Math.Clamp(100 * p.Done / p.Total.Value, 0, 100);
+                if (p.Detail is { } detail) record.CurrentOperation = detail;
+                WriteProgress(record);
+            }
+        }
+        try
+        {
+            all.GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+        WriteProgress(new ProgressRecord(99, activity, "Done") { RecordType = ProgressRecordType.Completed });
+        return results;
+    }
+
+    private sealed class IndexedProgress(BlockingCollection<(int, WorkProgress?, bool)> queue, int index) : IProgress<WorkProgress>
+    {
+        public void Report(WorkProgress value) => queue.Add((index, value, false));
+    }
+
     private sealed class Progress(BlockingCollection<WorkProgress> queue) : IProgress<WorkProgress>
     {
         public void Report(WorkProgress value) => queue.Add(value);

@@ -4,12 +4,18 @@ return args.FirstOrDefault() switch
 {
     "keyword" => KeywordThroughput.Run(args[1..]),
     "populate" => await Populate.RunAsync(args[1..]),
+    "q787" => await Q787Benchmark.RunAsync(args[1..]),
+    "passages" => await PassageBenchmark.RunAsync(args[1..]),
+    "throughput" => InferenceThroughput.Run(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
     Console.Error.WriteLine("usage: KnowledgeGraph.Benchmarks keyword --data <shared data folder> [--runs N] [--repeat N] [--warmup N]");
+    Console.Error.WriteLine("       KnowledgeGraph.Benchmarks q787 --data <shared data folder> --worker <worker> [--seeds 42,43,44]");
+    Console.Error.WriteLine("       KnowledgeGraph.Benchmarks passages --data <shared data folder> --worker <worker>");
+    Console.Error.WriteLine("       KnowledgeGraph.Benchmarks throughput --data <shared data folder> --worker <worker> [--runs N]");
     Console.Error.WriteLine("       KnowledgeGraph.Benchmarks populate --store <folder or s3://bucket/prefix> [--endpoint URL --profile NAME] [--count N] [--environment NAME]");
     return 2;
 }

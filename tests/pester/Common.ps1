@@ -100,7 +100,7 @@ $($Scripts[$i])
 # The environment variables a child process needs to use the same home, concepts and S3 server as this test.
 function Get-KgChildEnvironment {
     $vars = @{}
-    foreach ($name in 'KG_HOME', 'KG_CONCEPT_PATH', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_CONFIG_FILE', 'AWS_EC2_METADATA_DISABLED') {
+    foreach ($name in 'KG_HOME', 'KG_CONCEPT_PATH', 'KG_WORKER_PATH', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_CONFIG_FILE', 'AWS_EC2_METADATA_DISABLED') {
         $value = [Environment]::GetEnvironmentVariable($name)
         if ($value) { $vars[$name] = $value }
     }

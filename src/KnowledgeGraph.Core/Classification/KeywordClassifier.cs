@@ -28,14 +28,16 @@ public sealed class KeywordClassifier : IClassifier
     private readonly Regex? _negativeInsensitive;
     private readonly string[] _labellers;
 
-    public KeywordClassifier(Concept concept)
+    /// <param name="concept">The concept whose labels to match.</param>
+    /// <param name="compiled">Compile the patterns to IL: slower to build, faster to run (false for short-lived matchers).</param>
+    public KeywordClassifier(Concept concept, bool compiled = true)
     {
         ArgumentNullException.ThrowIfNull(concept);
         Concept = concept;
         Id = Identifier.Generate(Name, concept.Id);
         _labellers = [Labeller(concept)];
-        (_positiveSensitive, _positiveInsensitive) = BuildPatterns(concept.AllLabels);
-        (_negativeSensitive, _negativeInsensitive) = BuildPatterns(concept.NegativeLabels);
+        (_positiveSensitive, _positiveInsensitive) = BuildPatterns(concept.AllLabels, compiled);
+        (_negativeSensitive, _negativeInsensitive) = BuildPatterns(concept.NegativeLabels, compiled);
     }
 
     public string Name => "KeywordClassifier";
@@ -125,7 +127,7 @@ public sealed class KeywordClassifier : IClassifier
         return groups.Select(g => (g.Min(x => x.Start), g.Max(x => x.End))).ToList();
     }
 
-    private static (Regex? Sensitive, Regex? Insensitive) BuildPatterns(IReadOnlyList<string> labels)
+    private static (Regex? Sensitive, Regex? Insensitive) BuildPatterns(IReadOnlyList<string> labels, bool compiled)
     {
         // Longest first (stable); ties in a fixed order so the patterns are deterministic.
         var ordered = labels
@@ -137,7 +139,7 @@ public sealed class KeywordClassifier : IClassifier
             .ToList();
         var sensitive = ordered.Where(IsCaseSensitive).Select(LabelPattern).ToList();
         var insensitive = ordered.Where(l => !IsCaseSensitive(l)).Select(LabelPattern).ToList();
-        return (Compile(sensitive, ignoreCase: false), Compile(insensitive, ignoreCase: true));
+        return (Compile(sensitive, ignoreCase: false, compiled), Compile(insensitive, ignoreCase: true, compiled));
     }
 
     /// <summary>Case-sensitive when the label has an uppercase letter or any character above U+007F.</summary>
@@ -162,7 +164,7 @@ public sealed class KeywordClassifier : IClassifier
         return parts.Length == 1 ? parts[0] : string.Join(Separators + "+", parts);
     }
 
-    private static Regex? Compile(List<string> alternatives, bool ignoreCase)
+    private static Regex? Compile(List<string> alternatives, bool ignoreCase, bool compiled)
     {
         if (alternatives.Count == 0)
         {
@@ -173,7 +175,7 @@ public sealed class KeywordClassifier : IClassifier
             .AppendJoin('|', alternatives)
             .Append(")(?!").Append(PythonText.WordClass).Append(')')
             .ToString();
-        var options = RegexOptions.Compiled | RegexOptions.CultureInvariant;
+        var options = RegexOptions.CultureInvariant | (compiled ? RegexOptions.Compiled : RegexOptions.None);
         if (ignoreCase)
         {
             options |= RegexOptions.IgnoreCase;

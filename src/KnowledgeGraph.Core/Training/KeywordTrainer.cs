@@ -57,6 +57,7 @@ public sealed class KeywordTrainer : IClassifierTrainer
             ClassifierName = classifier.Name,
             Files = files,
             Evaluation = evaluation,
+            EvaluationPassages = evaluation.Count > 0 ? gold.Count : 0,
         });
     }
 }

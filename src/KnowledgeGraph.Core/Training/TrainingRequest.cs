@@ -38,6 +38,9 @@ public sealed record TrainedModel
     public required IReadOnlyList<ClassifierEvaluation> Evaluation { get; init; }
     public string Device { get; init; } = "cpu";
     public bool RequireGpu { get; init; }
+    /// <summary>How many passages it learned from, and how many it was evaluated on (never the same texts).</summary>
+    public int TrainingPassages { get; init; }
+    public int EvaluationPassages { get; init; }
 }
 
 /// <summary>Trains one classifier type.</summary>

@@ -29,6 +29,10 @@ public sealed record TrainingResult
     public double? SpanF1 => Metrics.FirstOrDefault(m => m.Group == Evaluator.AllGroup && m.Level == "Span@0.5")?.F1;
     public double? CharacterF1 => Metrics.FirstOrDefault(m => m.Group == Evaluator.AllGroup && m.Level == "Character")?.F1;
     public required string Device { get; init; }
+    /// <summary>Passages learned from (0 for the keyword classifier, which learns nothing).</summary>
+    public required int TrainingPassages { get; init; }
+    /// <summary>Held-out passages the metrics come from.</summary>
+    public required int EvaluationPassages { get; init; }
     public required TimeSpan Duration { get; init; }
     public required string ManifestSha256 { get; init; }
 }
@@ -78,6 +82,8 @@ public sealed class TrainingService(Func<ClassifierType, IClassifierTrainer> tra
             Location = location,
             Metrics = trained.Evaluation,
             Device = trained.Device,
+            TrainingPassages = trained.TrainingPassages,
+            EvaluationPassages = trained.EvaluationPassages,
             Duration = clock.Elapsed,
             ManifestSha256 = version.ManifestSha256,
         };

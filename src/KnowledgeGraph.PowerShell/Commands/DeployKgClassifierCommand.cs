@@ -10,6 +10,14 @@ using KnowledgeGraph.Training;
 
 namespace KnowledgeGraph.PowerShell.Commands;
 
+/// <summary>A concept's deployment failed: what was done so far, and why it stopped.</summary>
+internal sealed class DeployFailure(DeployResult result, KgException inner)
+    : KgException(inner.ErrorId, inner.Kind, inner.Message, inner.Target, inner)
+{
+    public DeployResult Result { get; } = result;
+    public KgException Inner { get; } = inner;
+}
+
 /// <summary>Deploy-KgClassifier: for each concept, trains a classifier and promotes it with a profile; then updates the
 /// environment's spec file once. A failure on one concept never stops the others.</summary>
 [Cmdlet(VerbsLifecycle.Deploy, "KgClassifier", SupportsShouldProcess = true)]
@@ -48,6 +56,20 @@ public sealed class DeployKgClassifierCommand : KgCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>How many concepts to train at once (learned types train in separate worker processes).</summary>
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int ThrottleLimit { get; set; } = 1;
+
+    /// <summary>Where learned classifiers train: Auto, Cpu or Cuda.</summary>
+    [Parameter]
+    [ValidateSet("Auto", "Cpu", "Cuda")]
+    public string Device { get; set; } = "Auto";
+
+    /// <summary>The random seed of learned classifiers.</summary>
+    [Parameter]
+    public int Seed { get; set; } = 42;
+
     protected override void ProcessRecord() => _ids.AddRange(WikibaseId);
 
     protected override void EndProcessing()
@@ -77,31 +99,40 @@ public sealed class DeployKgClassifierCommand : KgCmdlet
             return;
         }
         var concepts = ConceptSource.Resolve(ResolveOptionalPath(ConceptPath));
+        var options = new LearnedOptions { Device = Device, Seed = Seed };
+        var outcomes = RunParallel($"Deploying {approved.Count} classifier(s) to {Environment.Name()}", approved, ThrottleLimit, id => $"Deploying {id}",
+            async (id, progress, ct) =>
+            {
+                var result = new DeployResult { WikibaseId = id, Environment = Environment.Name() };
+                try
+                {
+                    var concept = concepts.Get(Identifiers.WikibaseId.Parse(id));
+                    var request = new TrainingRequest { Concept = concept, Type = ClassifierType, Environment = Environment, Options = options };
+                    var trained = await Trainers.Service.TrainAsync(request, store, null, progress, ct).ConfigureAwait(false);
+                    result = result with { Trained = true, ClassifierId = trained.ClassifierId, Version = trained.Version, SpanF1 = trained.SpanF1 };
+                    progress.Report(WorkProgress.Step($"Promoting {trained.ClassifierId} {trained.Version} as {profile.AddProfiles[0]}", 1, 1));
+                    var stored = await store.Models.GetRequiredAsync(id, trained.ClassifierId, Identifiers.ModelVersion.Parse(trained.Version), ct).ConfigureAwait(false);
+                    var promoted = await ClassifierLifecycle.PublishAsync(store, stored, profile, ct).ConfigureAwait(false);
+                    return result with { Promoted = true, RegistryVersion = promoted.RegistryVersion, ClassifiersProfile = promoted.ClassifiersProfile };
+                }
+                catch (KgException e)
+                {
+                    // Keep what was done (trained, not promoted) with the error.
+                    throw new DeployFailure(result with { Error = e.Message, ErrorId = e.ErrorId }, e);
+                }
+            });
         var promotedAny = false;
         for (var i = 0; i < approved.Count; i++)
         {
-            var id = approved[i];
-            WriteProgress(new ProgressRecord(3, $"Deploying to {Environment.Name()}", $"{id} ({i + 1} of {approved.Count})") { PercentComplete = 100 * i / approved.Count });
-            var result = new DeployResult { WikibaseId = id, Environment = Environment.Name() };
-            try
+            var (result, error) = outcomes[i];
+            if (error is DeployFailure failure)
             {
-                var concept = concepts.Get(Identifiers.WikibaseId.Parse(id));
-                var request = new TrainingRequest { Concept = concept, Type = ClassifierType, Environment = Environment };
-                var trained = RunWithProgress($"Training {id}", (p, ct) => Trainers.Service.TrainAsync(request, store, null, p, ct), activityId: 4);
-                result = result with { Trained = true, ClassifierId = trained.ClassifierId, Version = trained.Version, SpanF1 = trained.SpanF1 };
-                var stored = RunWithProgress($"Reading {id}", (_, ct) => store.Models.GetRequiredAsync(id, trained.ClassifierId, Identifiers.ModelVersion.Parse(trained.Version), ct), activityId: 4);
-                var promoted = RunWithProgress($"Promoting {id}", (_, ct) => ClassifierLifecycle.PublishAsync(store, stored, profile, ct), activityId: 4);
-                result = result with { Promoted = true, RegistryVersion = promoted.RegistryVersion, ClassifiersProfile = promoted.ClassifiersProfile };
-                promotedAny = true;
+                WriteKgError(failure.Inner, approved[i]);
+                result = failure.Result;
             }
-            catch (KgException e)
-            {
-                result = result with { Error = e.Message, ErrorId = e.ErrorId };
-                WriteKgError(e, id);
-            }
+            promotedAny |= result!.Promoted;
             WriteObject(result);
         }
-        WriteProgress(new ProgressRecord(3, $"Deploying to {Environment.Name()}", "Done") { RecordType = ProgressRecordType.Completed });
         if (specFolder is not null && promotedAny)
         {
             try

@@ -68,6 +68,12 @@ public sealed class InvokeKgClassifierCommand : KgCmdlet
 
     protected override void BeginProcessing() => _resolver = new ClassifierResolver(() => Stores);
 
+    protected override void StopProcessing()
+    {
+        base.StopProcessing();
+        _resolver?.Dispose();
+    }
+
     protected override void ProcessRecord()
     {
         IClassifier classifier;
@@ -115,7 +121,11 @@ public sealed class InvokeKgClassifierCommand : KgCmdlet
         Classify(classifier, passages, showProgress: passages.Count > BatchSize);
     }
 
-    protected override void EndProcessing() => Flush();
+    protected override void EndProcessing()
+    {
+        Flush();
+        _resolver?.Dispose();
+    }
 
     private void Buffer(IClassifier classifier, LabelledPassage passage)
     {

@@ -40,16 +40,57 @@ public sealed class InvokeKgTrainingCommand : KgCmdlet
     [Parameter]
     public string? ConceptPath { get; set; }
 
+    /// <summary>Where a learned classifier trains: Auto (CUDA when there is a GPU), Cpu or Cuda.</summary>
+    [Parameter]
+    [ValidateSet("Auto", "Cpu", "Cuda")]
+    public string Device { get; set; } = "Auto";
+
+    /// <summary>The random seed of a learned classifier (the same seed on the CPU gives the same model).</summary>
+    [Parameter]
+    public int Seed { get; set; } = 42;
+
+    /// <summary>CPU threads for a learned classifier; libtorch's default when 0.</summary>
+    [Parameter]
+    [ValidateRange(0, 1024)]
+    public int ThreadCount { get; set; }
+
+    /// <summary>At most this many epochs (learned types).</summary>
+    [Parameter]
+    [ValidateRange(1, 1000)]
+    public int? MaxEpochs { get; set; }
+
+    /// <summary>JSONL (or JSON) files of labelled passages to learn from besides the concept's own.</summary>
+    [Parameter]
+    public string[]? TrainingDataPath { get; set; }
+
     protected override void ProcessRecord()
     {
         var service = Trainers.Service;
+        IReadOnlyList<LabelledPassage> extra;
+        try
+        {
+            extra = (TrainingDataPath ?? []).SelectMany(p => PassageFile.Read(ResolvePath(p))).ToArray();
+        }
+        catch (KgException e)
+        {
+            ThrowKgError(e);
+            return;
+        }
         foreach (var text in WikibaseId)
         {
             var id = Identifiers.WikibaseId.Parse(text);
             try
             {
                 var concept = ConceptSource.Resolve(ResolveOptionalPath(ConceptPath)).Get(id);
-                var request = new TrainingRequest { Concept = concept, Type = ClassifierType, Environment = Environment, Evaluate = !NoEvaluate };
+                var request = new TrainingRequest
+                {
+                    Concept = concept,
+                    Type = ClassifierType,
+                    Environment = Environment,
+                    Evaluate = !NoEvaluate,
+                    ExtraTrainingData = extra,
+                    Options = new LearnedOptions { Device = Device, Seed = Seed, Threads = ThreadCount, Epochs = MaxEpochs },
+                };
                 if (LocalOnly)
                 {
                     var folder = ResolveOptionalPath(OutputPath) ?? Path.Combine(KgPaths.Home, "local-models");

@@ -52,6 +52,12 @@ public sealed class TestKgClassifierCommand : KgCmdlet
 
     protected override void BeginProcessing() => _resolver = new ClassifierResolver(() => Stores);
 
+    protected override void StopProcessing()
+    {
+        base.StopProcessing();
+        _resolver?.Dispose();
+    }
+
     protected override void ProcessRecord()
     {
         try
@@ -81,6 +87,8 @@ public sealed class TestKgClassifierCommand : KgCmdlet
             WriteKgError(e, (object?)WikibaseId ?? Concept?.WikibaseId);
         }
     }
+
+    protected override void EndProcessing() => _resolver?.Dispose();
 
     private IReadOnlyList<LabelledPassage> GoldPassages(Concept concept)
     {
