@@ -5,9 +5,9 @@
 
 .DESCRIPTION
     Runs on the embedded (local) store in a throwaway home folder (-HomePath), so that nothing touches your own stores
-    or spec files: read the concept, classify and evaluate, train and store a classifier, promote it to sandbox as
-    primary, set its metadata through the pipeline, write and print the sandbox spec, look at the registry history,
-    and demote it again. The example concept ships with the module in examples/concepts.
+    or spec files: read the concept, classify and evaluate, train and store a keyword classifier, promote it to sandbox
+    as primary, train a learned span tagger and promote it as experimental, classify with it, set metadata through the
+    pipeline, write and print the sandbox spec, look at the registry history, and demote both again. The example concept ships with the module in examples/concepts.
 #>
 [CmdletBinding()]
 param(
@@ -53,6 +53,15 @@ $trained | Format-Table WikibaseId, ClassifierId, ClassifierName, Version, Envir
 Show-Step 'Promote it to sandbox as primary' '$trained | Publish-KgClassifier -AddClassifiersProfile primary'
 $trained | Publish-KgClassifier -AddClassifiersProfile primary | Format-Table WikibaseId, ClassifierId, Version, RegistryVersion, ClassifiersProfile, Changed | Out-Host
 
+Show-Step 'Train a learned span tagger (TorchSharp, in a worker process) and promote it as experimental' 'Invoke-KgTraining Q9001 -Environment sandbox -ClassifierType SpanTagger -Device Cpu | Publish-KgClassifier -AddClassifiersProfile experimental'
+$tagger = Invoke-KgTraining Q9001 -Environment sandbox -ClassifierType SpanTagger -Device Cpu
+$tagger | Format-List ClassifierId, ClassifierName, Version, Device, TrainingPassages, EvaluationPassages, SpanF1, CharacterF1, Duration | Out-Host
+$tagger | Publish-KgClassifier -AddClassifiersProfile experimental | Format-Table WikibaseId, ClassifierId, Version, RegistryVersion, ClassifiersProfile | Out-Host
+
+Show-Step 'Classify new text with the stored span tagger' "Get-KgClassifier Q9001 -Environment sandbox -Promoted | Where-Object ClassifiersProfile -eq experimental | Invoke-KgClassifier -Text ..."
+Get-KgClassifier Q9001 -Environment sandbox -Promoted | Where-Object ClassifiersProfile -eq experimental | Invoke-KgClassifier -Text $texts |
+    Format-Table @{ n = 'Spans'; e = { ($_.Spans | ForEach-Object { '{0} ({1:N2})' -f $_.LabelledText, $_.PredictionProbability }) -join '; ' } }, Text -Wrap | Out-Host
+
 Show-Step 'Keep every promoted sandbox classifier off two sources, through the pipeline' 'Get-KgClassifier -Environment sandbox -Promoted | Set-KgClassifierMetadata -AddDontRunOn sabin, gef -PassThru'
 Get-KgClassifier -Environment sandbox -Promoted | Set-KgClassifierMetadata -AddDontRunOn sabin, gef -PassThru |
     Format-Table WikibaseId, ClassifierId, Version, RegistryVersion, ClassifiersProfile, @{ n = 'DontRunOn'; e = { $_.DontRunOn -join ', ' } } | Out-Host
@@ -64,7 +73,7 @@ Get-Content (Join-Path $specs 'v2/sandbox.yaml') | Out-Host
 Show-Step 'The registry history' 'Get-KgClassifierHistory Q9001 -Environment sandbox'
 Get-KgClassifierHistory Q9001 -Environment sandbox | Format-Table Sequence, User, Machine, Action, RegistryVersion, Change | Out-Host
 
-Show-Step 'Demote it, and the spec is empty again' 'Unpublish-KgClassifier Q9001 -Environment sandbox; Update-KgInferenceSpec sandbox -Path ...'
-Unpublish-KgClassifier Q9001 -Environment sandbox | Format-Table WikibaseId, ClassifierId, RegistryVersion, Promoted | Out-Host
+Show-Step 'Demote both, and the spec is empty again' 'Get-KgClassifier Q9001 -Environment sandbox -Promoted | Unpublish-KgClassifier; Update-KgInferenceSpec sandbox -Path ...'
+Get-KgClassifier Q9001 -Environment sandbox -Promoted | Unpublish-KgClassifier | Format-Table WikibaseId, ClassifierId, RegistryVersion, Promoted | Out-Host
 Update-KgInferenceSpec sandbox -Path $specs
 Get-Content (Join-Path $specs 'v2/sandbox.yaml') | Out-Host
