@@ -159,10 +159,7 @@ public sealed class PassageClassifier : IClassifier, IDisposable
         var schedule = new TrainingSchedule(optimizer, settings.LearningRate, (long)((fit.Count + batchSize - 1) / batchSize) * maxEpochs, settings.WarmupFraction);
         using var lossFunction = nn.CrossEntropyLoss(weight: tensor(weights).to(device));
         var order = new Random(seed);
-        var epochs = new List<EpochReport>();
-        // The first epoch to reach the highest validation score above 0; the last when none scores above 0.
-        Dictionary<string, Tensor>? best = null;
-        var (bestScore, bestEpoch) = (0.0, 0);
+        using var best = new BestEpoch(net, maxEpochs, minEpochs, settings.Patience, progress);
         for (var epoch = 1; epoch <= maxEpochs; epoch++)
         {
             var epochClock = Stopwatch.StartNew();
@@ -184,34 +181,18 @@ public sealed class PassageClassifier : IClassifier, IDisposable
             }
             var score = validation.Count == 0 ? 0 : Metrics.PassageLevel(validation,
                 validation.Zip(model.Predict(validation.Select(p => p.Text).ToArray()), (p, s) => p.WithSpans(s)).ToArray()).F1;
-            using (var process = Process.GetCurrentProcess())
-            {
-                var report = new EpochReport(epoch, maxEpochs, totalLoss / fit.Count, score, epochClock.Elapsed.TotalSeconds, process.WorkingSet64);
-                epochs.Add(report);
-                progress?.Invoke(report);
-            }
-            if (score > bestScore)
-            {
-                (bestScore, bestEpoch) = (score, epoch);
-                TrainingSchedule.Dispose(best);
-                best = TrainingSchedule.Snapshot(net);
-            }
-            else if (epoch >= minEpochs && epoch - bestEpoch >= settings.Patience)
+            if (best.End(epoch, totalLoss / fit.Count, score, epochClock.Elapsed))
             {
                 break;
             }
         }
-        if (best is not null)
-        {
-            net.load_state_dict(best);
-            TrainingSchedule.Dispose(best);
-        }
+        best.Restore();
         using var self = Process.GetCurrentProcess();
         return (model, new TrainingReport
         {
-            Epochs = epochs,
-            BestEpoch = best is null ? epochs.Count : bestEpoch,
-            BestValidationScore = bestScore,
+            Epochs = best.Epochs,
+            BestEpoch = best.Epoch,
+            BestValidationScore = best.Score,
             ValidationMetric = "Passage F1",
             Device = Devices.Name(device),
             TrainingPassages = fit.Count,

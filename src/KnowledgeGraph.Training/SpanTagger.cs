@@ -187,12 +187,7 @@ public sealed class SpanTagger : IClassifier, IDisposable
         var schedule = new TrainingSchedule(optimizer, settings.LearningRate, (long)batchesPerEpoch * maxEpochs, settings.WarmupFraction);
         using var lossFunction = nn.CrossEntropyLoss(weight: tensor(weights).to(device), ignore_index: -100);
         var order = new Random(seed);
-        var epochs = new List<EpochReport>();
-        // The best epoch is the first to reach the highest validation score above 0 (validation F1 takes few distinct
-        // values, and later epochs that only tie are more overfitted). When no epoch scores above 0, the last is kept.
-        Dictionary<string, Tensor>? best = null;
-        var bestScore = 0.0;
-        var bestEpoch = 0;
+        using var best = new BestEpoch(net, maxEpochs, minEpochs, settings.Patience, progress);
         for (var epoch = 1; epoch <= maxEpochs; epoch++)
         {
             var epochClock = Stopwatch.StartNew();
@@ -213,37 +208,20 @@ public sealed class SpanTagger : IClassifier, IDisposable
                 totalLoss += loss.item<float>() * members.Length;
             }
             var score = validation.Count == 0 ? 0 : SpanF1(model, validation, validationFeatures);
-            using (var process = Process.GetCurrentProcess())
-            {
-                var report = new EpochReport(epoch, maxEpochs, totalLoss / fit.Count, score, epochClock.Elapsed.TotalSeconds, process.WorkingSet64);
-                epochs.Add(report);
-                progress?.Invoke(report);
-            }
-            if (score > bestScore)
-            {
-                bestScore = score;
-                bestEpoch = epoch;
-                TrainingSchedule.Dispose(best);
-                best = TrainingSchedule.Snapshot(net);
-            }
-            else if (epoch >= minEpochs && epoch - bestEpoch >= settings.Patience)
+            if (best.End(epoch, totalLoss / fit.Count, score, epochClock.Elapsed))
             {
                 break;
             }
         }
-        if (best is not null)
-        {
-            net.load_state_dict(best);
-            TrainingSchedule.Dispose(best);
-        }
+        best.Restore();
         var (threshold, thresholdScore) = ChooseThreshold(model, validation, validationFeatures);
         model.Threshold = threshold;
         using var self = Process.GetCurrentProcess();
         return (model, new TrainingReport
         {
-            Epochs = epochs,
-            BestEpoch = best is null ? epochs.Count : bestEpoch,
-            BestValidationScore = Math.Max(bestScore, thresholdScore),
+            Epochs = best.Epochs,
+            BestEpoch = best.Epoch,
+            BestValidationScore = Math.Max(best.Score, thresholdScore),
             ValidationMetric = "Span@0.5 F1",
             Threshold = threshold,
             Device = Devices.Name(device),

@@ -33,10 +33,7 @@ internal static class PassageBenchmark
             var gold = Evaluator.GoldStandard(test);
             keyword.Add(Metrics.PassageLevel(gold, Predicted(new KeywordClassifier(q787), gold)));
             var request = new TrainingRequest { Concept = concept, Type = ClassifierType.PassageClassifier, Environment = KgEnvironment.Labs, Options = new LearnedOptions { Device = "Cpu", Seed = 42 } };
-            var output = Directory.CreateTempSubdirectory("kg-bench-").FullName;
-            using var process = WorkerProcess.Start(worker);
-            var result = await process.SendAsync(WorkerProtocol.TrainRequest(request, train, test, output), null, CancellationToken.None);
-            Directory.Delete(output, true);
+            var result = await Q787Benchmark.TrainInWorker(worker, request, train, test);
             var row = Q787Benchmark.Rows(result.GetProperty("evaluation")).Single(r => r.Level == "Passage");
             model.Add(row.Counts);
             seconds.Add(result.GetProperty("report").GetProperty("seconds").GetDouble());

@@ -54,10 +54,7 @@ internal static class Q787Benchmark
                     Environment = KgEnvironment.Labs,
                     Options = new LearnedOptions { Device = "Cpu", Seed = seed },
                 };
-                var output = Directory.CreateTempSubdirectory("kg-bench-").FullName;
-                using var process = WorkerProcess.Start(worker);
-                var result = await process.SendAsync(WorkerProtocol.TrainRequest(request, [.. train, .. negatives], test, output), null, CancellationToken.None);
-                Directory.Delete(output, true);
+                var result = await TrainInWorker(worker, request, [.. train, .. negatives], test);
                 var report = result.GetProperty("report");
                 var rows = Rows(result.GetProperty("evaluation"));
                 Add("span tagger", k, rows);
@@ -83,6 +80,22 @@ internal static class Q787Benchmark
         }
         Console.WriteLine($"span tagger in the worker: training per fold mean {seconds.Average():F1} s, max {seconds.Max():F1} s; peak working set max {peaks.Max() / 1048576} MB; working set change from epoch 5 to the last: mean {growth.Average():+0.0;-0.0} MB, max {growth.Max():+0.0;-0.0} MB");
         return 0;
+    }
+
+    /// <summary>Trains in a fresh worker process, as the cmdlets do, evaluating on <paramref name="test"/>; the answer
+    /// holds the report and the evaluation (the model files go to a temporary folder, deleted after).</summary>
+    internal static async Task<JsonElement> TrainInWorker(string worker, TrainingRequest request, IReadOnlyList<LabelledPassage> train, IReadOnlyList<LabelledPassage> test)
+    {
+        var output = Directory.CreateTempSubdirectory("kg-bench-").FullName;
+        try
+        {
+            using var process = WorkerProcess.Start(worker);
+            return await process.SendAsync(WorkerProtocol.TrainRequest(request, train, test, output), null, CancellationToken.None);
+        }
+        finally
+        {
+            Directory.Delete(output, true);
+        }
     }
 
     internal static IReadOnlyList<EvaluationRow> Score(IClassifier classifier, IReadOnlyList<LabelledPassage> gold)
