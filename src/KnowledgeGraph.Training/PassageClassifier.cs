@@ -27,6 +27,9 @@ public sealed record PassageClassifierSettings
     public int MinSteps { get; init; } = 300;
     public double Threshold { get; init; } = 0.5;
 
+    /// <summary>These settings with a hard cap of <paramref name="epochs"/> epochs (no minimum number of steps).</summary>
+    public PassageClassifierSettings WithEpochLimit(int epochs) => this with { MaxEpochs = epochs, MinSteps = 0 };
+
     public string Canonical() => string.Join(",",
         $"buckets={Buckets}x{Dim}", $"ngrams={MinNgram}-{MaxNgram}", $"dropout={PythonStr.Float(Dropout)}",
         $"lr={PythonStr.Float(LearningRate)}", $"wd={PythonStr.Float(WeightDecay)}", $"warmup={PythonStr.Float(WarmupFraction)}",

@@ -25,6 +25,9 @@ public sealed record SpanTaggerSettings
     public int MinSteps { get; init; } = 300;
     public bool Gazetteer { get; init; } = true;
 
+    /// <summary>These settings with a hard cap of <paramref name="epochs"/> epochs (no minimum number of steps).</summary>
+    public SpanTaggerSettings WithEpochLimit(int epochs) => this with { MaxEpochs = epochs, MinSteps = 0 };
+
     /// <summary>A canonical text of the settings, for the classifier ID.</summary>
     public string Canonical() => string.Join(",",
         $"word={WordBuckets}x{WordDim}", $"char={CharBuckets}x{CharDim}", $"ngrams={MinNgram}-{MaxNgram}", $"hidden={Hidden}",

@@ -140,14 +140,14 @@ internal static class Worker
         if (type == ClassifierType.SpanTagger)
         {
             var s = new SpanTaggerSettings();
-            if (epochs is { } n) s = s with { MaxEpochs = n };
+            if (epochs is { } n) s = s.WithEpochLimit(n);
             (var tagger, report) = SpanTagger.Train(concept, training, s, seed, device, r => Progress(r, "Span@0.5 F1"), cancellationToken);
             (model, settings) = (tagger, JsonSerializer.SerializeToElement(s));
         }
         else if (type == ClassifierType.PassageClassifier)
         {
             var s = new PassageClassifierSettings();
-            if (epochs is { } n) s = s with { MaxEpochs = n };
+            if (epochs is { } n) s = s.WithEpochLimit(n);
             (var passages, report) = PassageClassifier.Train(concept, training, s, seed, device, r => Progress(r, "Passage F1"), cancellationToken);
             (model, settings) = (passages, JsonSerializer.SerializeToElement(s));
         }

@@ -162,6 +162,20 @@ public class LearnedModelTests
     }
 
     [Fact]
+    public void An_epoch_limit_is_a_hard_cap_even_on_small_data()
+    {
+        // Without the limit, the minimum number of optimiser steps makes small data sets run more epochs.
+        var settings = new SpanTaggerSettings { WordBuckets = 1 << 12, CharBuckets = 1 << 12, Hidden = 16 };
+        var (uncapped, uncappedReport) = Train(12, settings with { MaxEpochs = 2 });
+        uncapped.Dispose();
+        Assert.True(uncappedReport.Epochs.Count > 2, $"{uncappedReport.Epochs.Count} epochs");
+        var (capped, cappedReport) = Train(12, settings.WithEpochLimit(2));
+        capped.Dispose();
+        Assert.Equal(2, cappedReport.Epochs.Count);
+        Assert.Equal(0, new PassageClassifierSettings().WithEpochLimit(2).MinSteps);
+    }
+
+    [Fact]
     public void The_passage_classifier_learns_yes_and_no()
     {
         Devices.Prepare(11, 1);

@@ -65,7 +65,9 @@ Describe 'Learned classifiers through the training worker' {
         $p.ClassifierName | Should -Be 'PassageClassifier'
         ($p.Metrics | Where-Object Level -eq 'Passage').F1 | Should -BeGreaterThan 0.5
         $out = Get-KgClassifier Q9001 -Environment labs | Invoke-KgClassifier -Text 'River flooding destroyed the harvest.'
-        if ($out.Spans) { $out.Spans[0].StartIndex | Should -Be 0; $out.Spans[0].EndIndex | Should -Be 37 }
+        $out.Spans.Count | Should -Be 1
+        $out.Spans[0].StartIndex | Should -Be 0
+        $out.Spans[0].EndIndex | Should -Be 37
     }
 
     It 'adds -TrainingDataPath passages to what it learns from' {
