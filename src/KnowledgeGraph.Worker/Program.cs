@@ -188,6 +188,7 @@ internal static class Worker
                 w.WriteNumber("validation_passages", report.ValidationPassages);
                 w.WriteNumber("peak_working_set_bytes", Math.Max(report.PeakWorkingSetBytes, self.PeakWorkingSet64));
                 w.WriteNumber("seed", seed);
+                w.WriteNumber("threads", TorchSharp.torch.get_num_threads());
                 w.WriteString("torchsharp", KnowledgeGraph.Training.LearnedModelFiles.TorchSharpVersion);
                 w.WriteStartArray("epochs");
                 foreach (var r in report.Epochs)

@@ -39,6 +39,9 @@ public class WorkerTests
         var run = System.Text.Json.JsonDocument.Parse(model.Files.Single(f => f.Name == ModelFiles.Run).Content).RootElement;
         Assert.Equal("cpu", run.GetProperty("device").GetString());
         Assert.Equal(1, run.GetProperty("details").GetProperty("seed").GetInt32());
+        Assert.Equal(1, run.GetProperty("details").GetProperty("threads").GetInt32());
+        Assert.Equal((1, 1), (model.Seed, model.ThreadCount));
+        Assert.InRange(run.GetProperty("details").GetProperty("epochs").GetArrayLength(), 1, 15); // -MaxEpochs caps
         Assert.True(run.GetProperty("details").GetProperty("epochs").GetArrayLength() > 0);
 
         var files = model.Files.ToDictionary(f => f.Name, f => f.Content);

@@ -22,6 +22,8 @@ Describe 'Learned classifiers through the training worker' {
         $Tagger.ClassifierName | Should -Be 'SpanTaggerClassifier'
         $Tagger.ClassifierType | Should -Be 'SpanTagger'
         $Tagger.Device | Should -Be 'cpu'
+        $Tagger.Seed | Should -Be 3
+        $Tagger.ThreadCount | Should -BeGreaterThan 0
         $Tagger.Version | Should -Be 'v0'
         $Tagger.SpanF1 | Should -BeGreaterThan 0.3
         $Tagger.EvaluationPassages | Should -BeGreaterThan 0

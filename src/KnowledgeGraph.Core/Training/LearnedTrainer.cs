@@ -75,6 +75,8 @@ public sealed class LearnedTrainer(string workerPath) : IClassifierTrainer
                 Device = device,
                 TrainingPassages = training.Count,
                 EvaluationPassages = evaluation.Count,
+                Seed = report.GetProperty("seed").GetInt32(),
+                ThreadCount = report.GetProperty("threads").GetInt32(),
             };
         }
         finally

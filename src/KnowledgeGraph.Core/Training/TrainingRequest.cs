@@ -41,6 +41,9 @@ public sealed record TrainedModel
     /// <summary>How many passages it learned from, and how many it was evaluated on (never the same texts).</summary>
     public int TrainingPassages { get; init; }
     public int EvaluationPassages { get; init; }
+    /// <summary>A learned type's random seed and the CPU threads it trained with (null for the keyword classifier).</summary>
+    public int? Seed { get; init; }
+    public int? ThreadCount { get; init; }
 }
 
 /// <summary>Trains one classifier type.</summary>

@@ -33,6 +33,9 @@ public sealed record TrainingResult
     public required int TrainingPassages { get; init; }
     /// <summary>Held-out passages the metrics come from.</summary>
     public required int EvaluationPassages { get; init; }
+    /// <summary>A learned type's random seed and CPU thread count (null for the keyword classifier); both are in the run record too.</summary>
+    public int? Seed { get; init; }
+    public int? ThreadCount { get; init; }
     public required TimeSpan Duration { get; init; }
     public required string ManifestSha256 { get; init; }
 }
@@ -84,6 +87,8 @@ public sealed class TrainingService(Func<ClassifierType, IClassifierTrainer> tra
             Device = trained.Device,
             TrainingPassages = trained.TrainingPassages,
             EvaluationPassages = trained.EvaluationPassages,
+            Seed = trained.Seed,
+            ThreadCount = trained.ThreadCount,
             Duration = clock.Elapsed,
             ManifestSha256 = version.ManifestSha256,
         };
