@@ -54,15 +54,7 @@ public static class LearnedModelFiles
             w.WriteString("training_data_sha256", trainingDataSha256);
             w.WriteString("weights_sha256", ModelManifest.Sha256Hex(weights));
             w.WriteString("trained_on", report.Device);
-            w.WriteNumber("training_passages", report.TrainingPassages);
-            w.WriteNumber("validation_passages", report.ValidationPassages);
-            w.WriteNumber("best_epoch", report.BestEpoch);
-            w.WriteString("validation_metric", report.ValidationMetric);
-            w.WriteNumber("validation_score", report.BestValidationScore);
-            if (classifier is SpanTagger tagger)
-            {
-                w.WriteNumber("span_threshold", tagger.Threshold);
-            }
+            report.WriteSummary(w, (classifier as SpanTagger)?.Threshold);
             w.WriteStartObject("libraries");
             w.WriteString("torchsharp", TorchSharpVersion);
             w.WriteEndObject();

@@ -177,15 +177,7 @@ internal static class Worker
                 w.WriteNumber("evaluation_seconds", evaluationSeconds);
                 w.WriteStartObject("report");
                 w.WriteNumber("seconds", report.Duration.TotalSeconds);
-                w.WriteNumber("best_epoch", report.BestEpoch);
-                w.WriteString("validation_metric", report.ValidationMetric);
-                w.WriteNumber("validation_score", report.BestValidationScore);
-                if (model is SpanTagger tagger)
-                {
-                    w.WriteNumber("span_threshold", tagger.Threshold);
-                }
-                w.WriteNumber("training_passages", report.TrainingPassages);
-                w.WriteNumber("validation_passages", report.ValidationPassages);
+                report.WriteSummary(w, (model as SpanTagger)?.Threshold);
                 w.WriteNumber("peak_working_set_bytes", Math.Max(report.PeakWorkingSetBytes, self.PeakWorkingSet64));
                 w.WriteNumber("seed", seed);
                 w.WriteNumber("threads", TorchSharp.torch.get_num_threads());

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using KnowledgeGraph.Benchmarks;
 using KnowledgeGraph.Concepts;
 using KnowledgeGraph.Evaluation;
@@ -16,7 +15,7 @@ var o = new Options(args);
 var data = o.Get("data", Path.Combine("..", "shared", "data"));
 var runs = o.GetInt("runs", 3);
 torch.random.manual_seed(42);
-var q787 = ConceptJson.ReadConcept(File.ReadAllText(Path.Combine(data, "concepts", "Q787.json")), "Q787.json");
+var q787 = PassageDataset.Q787(data);
 var passages = PassageDataset.Build(data, q787);
 using var encoder = new SentenceEncoder();
 
@@ -45,8 +44,7 @@ var mean = f1.Average();
 var sd = Math.Sqrt(f1.Sum(v => (v - mean) * (v - mean)) / (f1.Length - 1));
 Console.WriteLine($"minilm + logistic head: passage F1 {mean:F3} ± {sd:F3}  (P {scores.Average(s => s.Precision):F3}, R {scores.Average(s => s.Recall):F3})");
 
-using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(data, "documents", "document_passage.json")));
-var texts = doc.RootElement.EnumerateArray().Select(e => e.GetProperty("fields").GetProperty("text_block").GetString()!).ToArray();
+var texts = PassageDataset.FeedTexts(data);
 using var full = TrainHead(embeddings, passages.Select(p => p.IsPositive).ToArray());
 var blocks = Encode(encoder, texts); // warm-up
 var positive = Predict(full, blocks).Select((p, i) => (p, i)).Where(x => x.p >= 0.5).Select(x => texts[x.i]).ToArray();

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using KnowledgeGraph.Classification;
 using KnowledgeGraph.Concepts;
 using KnowledgeGraph.Lifecycle;
@@ -20,9 +19,8 @@ internal static class InferenceThroughput
         var runs = o.GetInt("runs", 5);
         Devices.Prepare(42, 0);
         var cpu = Devices.Resolve("Cpu");
-        var q787 = ConceptJson.ReadConcept(File.ReadAllText(Path.Combine(data, "concepts", "Q787.json")), "Q787.json");
-        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(data, "documents", "document_passage.json")));
-        var texts = doc.RootElement.EnumerateArray().Select(e => e.GetProperty("fields").GetProperty("text_block").GetString()!).ToArray();
+        var q787 = PassageDataset.Q787(data);
+        var texts = PassageDataset.FeedTexts(data);
 
         var negatives = PassageDataset.SilverNegatives(data, q787.LabelledPassages.Select(p => p.Text).ToArray()).Take(o.GetInt("negatives", 0)).ToArray();
         var (tagger, taggerReport) = SpanTagger.Train(q787, [.. q787.LabelledPassages, .. negatives], new SpanTaggerSettings(), 42, cpu, null, CancellationToken.None);

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using KnowledgeGraph.Classification;
 using KnowledgeGraph.Concepts;
 
@@ -16,9 +15,8 @@ internal static class KeywordThroughput
         var repeat = o.GetInt("repeat", 20);
         var warmup = o.GetInt("warmup", 30);
 
-        var concept = ConceptJson.ReadConcept(File.ReadAllText(Path.Combine(data, "concepts", "Q787.json")), "Q787.json");
-        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(data, "documents", "document_passage.json")));
-        var texts = doc.RootElement.EnumerateArray().Select(e => e.GetProperty("fields").GetProperty("text_block").GetString()!).ToArray();
+        var concept = PassageDataset.Q787(data);
+        var texts = PassageDataset.FeedTexts(data);
         var classifier = new KeywordClassifier(concept);
 
         for (var i = 0; i < warmup; i++)

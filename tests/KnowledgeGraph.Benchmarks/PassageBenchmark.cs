@@ -15,7 +15,7 @@ internal static class PassageBenchmark
         var o = new Options(args);
         var data = o.Get("data", Path.Combine("..", "shared", "data"));
         var worker = o.Get("worker", "");
-        var q787 = ConceptJson.ReadConcept(File.ReadAllText(Path.Combine(data, "concepts", "Q787.json")), "Q787.json");
+        var q787 = PassageDataset.Q787(data);
         var passages = PassageDataset.Build(data, q787);
         var positives = passages.Count(p => p.IsPositive);
         Console.WriteLine($"passages: {passages.Count} passages, {positives} positive (human), {passages.Count - positives} negative " +

@@ -15,6 +15,17 @@ namespace KnowledgeGraph.Benchmarks;
 ///   by provenance, not by a person, so the set is easier than real text and its scores say little about real use.</summary>
 internal static partial class PassageDataset
 {
+    /// <summary>Q787 ("forestry sector") and its 130 human-labelled passages, from the shared data folder.</summary>
+    public static Concept Q787(string data) =>
+        ConceptJson.ReadConcept(File.ReadAllText(Path.Combine(data, "concepts", "Q787.json")), "Q787.json");
+
+    /// <summary>The 1,965 real text blocks of the document feed (fields.text_block), in file order.</summary>
+    public static string[] FeedTexts(string data)
+    {
+        using var feed = JsonDocument.Parse(File.ReadAllText(Path.Combine(data, "documents", "document_passage.json")));
+        return feed.RootElement.EnumerateArray().Select(e => e.GetProperty("fields").GetProperty("text_block").GetString()!).ToArray();
+    }
+
     public static IReadOnlyList<LabelledPassage> Build(string data, Concept q787)
     {
         var passages = q787.LabelledPassages.ToList();

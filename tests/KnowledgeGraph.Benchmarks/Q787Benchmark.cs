@@ -22,7 +22,7 @@ internal static class Q787Benchmark
         var data = o.Get("data", Path.Combine("..", "shared", "data"));
         var worker = o.Get("worker", "");
         var seeds = o.Get("seeds", "42,43,44").Split(',').Select(int.Parse).ToArray();
-        var concept = ConceptJson.ReadConcept(File.ReadAllText(Path.Combine(data, "concepts", "Q787.json")), "Q787.json");
+        var concept = PassageDataset.Q787(data);
         // --negatives N: the span tagger also learns from N silver negatives (never in a test fold; see PassageDataset).
         var negatives = PassageDataset.SilverNegatives(data, concept.LabelledPassages.Select(p => p.Text).ToArray()).Take(o.GetInt("negatives", 0)).ToArray();
         var folds = concept.LabelledPassages.GroupBy(p => DocumentFolds.Fold(p, 5)).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => g.ToArray());
