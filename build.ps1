@@ -157,6 +157,12 @@ function Start-TestS3 {
     return $dataDir
 }
 
+# Debian's chromium for the browser tests (tests/KnowledgeGraph.Browser.Tests); without it they are reported skipped.
+function Install-Chromium {
+    & bash (Join-Path $Root 'tests/tools/chromium.sh') install | Out-Host
+    if ($LASTEXITCODE -ne 0) { Write-Warning 'Chromium could not be installed: the browser tests will be skipped.' }
+}
+
 function Stop-TestS3([string] $DataDir) {
     & bash (Join-Path $Root 'tests/tools/s3-server.sh') down $DataDir | Out-Host
 }
@@ -181,6 +187,7 @@ function Get-TrxCounts([string] $Folder) {
 function Invoke-Test {
     Invoke-Build
     Install-TestTools
+    Install-Chromium
     if (Test-Path $TestResults) { Remove-Item $TestResults -Recurse -Force }
     New-Item -ItemType Directory -Path $TestResults | Out-Null
 

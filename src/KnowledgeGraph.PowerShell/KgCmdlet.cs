@@ -89,6 +89,29 @@ public abstract class KgCmdlet : PSCmdlet, IDisposable
 
     protected string? ResolveOptionalPath(string? path) => string.IsNullOrWhiteSpace(path) ? null : ResolvePath(path);
 
+    /// <summary>The corpus a learned type draws negatives from: the paths given (an empty value: none), else
+    /// $env:KG_CORPUS_PATH, else the settings file's; none for the keyword classifier. Checked here, so that a bad path
+    /// fails before anything is trained.</summary>
+    protected IReadOnlyList<string> TrainingCorpus(string[]? corpusPath, bool bound, Classification.ClassifierType type)
+    {
+        var given = bound ? (corpusPath ?? []).Where(p => !string.IsNullOrWhiteSpace(p)).Select(ResolvePath).ToArray() : null;
+        var (paths, source) = CorpusPathSetting.Resolve(given, KgSettings.Load(), ResolvePath);
+        if (!Classification.ClassifierTypes.IsLearned(type))
+        {
+            if (given is { Length: > 0 })
+            {
+                WriteWarning($"The {type} classifier learns nothing from a corpus: -CorpusPath is ignored.");
+            }
+            return [];
+        }
+        if (paths.Count > 0)
+        {
+            Corpus.CorpusReader.ResolveFiles(paths);
+            WriteVerbose($"Corpus: {string.Join(", ", paths)} (from {source}).");
+        }
+        return paths;
+    }
+
     /// <summary>Whether the user bound <paramref name="name"/> (as opposed to it holding its default).</summary>
     protected bool IsBound(string name) => MyInvocation.BoundParameters.ContainsKey(name);
 

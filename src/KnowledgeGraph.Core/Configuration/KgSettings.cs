@@ -25,6 +25,8 @@ public sealed record KgSettings
     public EnvironmentSettings Defaults { get; init; } = new();
     public IReadOnlyDictionary<KgEnvironment, EnvironmentSettings> Environments { get; init; } =
         new Dictionary<KgEnvironment, EnvironmentSettings>();
+    /// <summary>The corpus learned classifiers draw negatives from when a command names none (absolute paths).</summary>
+    public IReadOnlyList<string> CorpusPaths { get; init; } = [];
 
     public EnvironmentSettings For(KgEnvironment env) =>
         Environments.TryGetValue(env, out var s) ? s : new EnvironmentSettings();
@@ -65,6 +67,8 @@ public sealed record KgSettings
         {
             Defaults = root.TryGetProperty("defaults", out var d) && d.ValueKind == JsonValueKind.Object ? ReadEnvironment(d) : new(),
             Environments = envs,
+            CorpusPaths = root.TryGetProperty("corpusPaths", out var c) && c.ValueKind == JsonValueKind.Array
+                ? c.EnumerateArray().Where(x => x.ValueKind == JsonValueKind.String).Select(x => x.GetString()!).ToArray() : [],
         };
     }
 
@@ -85,6 +89,12 @@ public sealed record KgSettings
                 WriteEnvironment(w, Environments[env]);
             }
             w.WriteEndObject();
+            if (CorpusPaths.Count > 0)
+            {
+                w.WriteStartArray("corpusPaths");
+                foreach (var c in CorpusPaths) w.WriteStringValue(c);
+                w.WriteEndArray();
+            }
             w.WriteEndObject();
         }, indented: true);
         FileText.WriteAtomic(path, json + "\n", "settings file");

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using KnowledgeGraph.Classification;
 using KnowledgeGraph.Concepts;
+using KnowledgeGraph.Corpus;
 using KnowledgeGraph.Evaluation;
 using KnowledgeGraph.Lifecycle;
 using KnowledgeGraph.Storage;
@@ -27,6 +28,8 @@ public sealed record RunRecord
     public required TimeSpan TrainDuration { get; init; }
     public required TimeSpan EvaluateDuration { get; init; }
     public string Device { get; init; } = "cpu";
+    /// <summary>The corpus negatives were drawn from: paths, SHA-256 of what was read, counts (null without a corpus).</summary>
+    public CorpusSummary? Corpus { get; init; }
     /// <summary>Anything else the trainer recorded (epochs, losses, library versions).</summary>
     public IReadOnlyDictionary<string, object?> Details { get; init; } = new Dictionary<string, object?>();
 
@@ -46,6 +49,8 @@ public sealed record RunRecord
         WriteData(w, TrainingData);
         w.WritePropertyName("evaluation_data");
         if (EvaluationData is null) w.WriteNullValue(); else WriteData(w, EvaluationData);
+        w.WritePropertyName("corpus");
+        if (Corpus is null) w.WriteNullValue(); else WorkerJson.ToElement(Corpus).WriteTo(w);
         w.WriteStartObject("metrics");
         foreach (var row in Evaluation.Where(r => r.Group == Evaluator.AllGroup))
         {

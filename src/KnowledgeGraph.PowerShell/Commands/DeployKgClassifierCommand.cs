@@ -40,7 +40,15 @@ public sealed class DeployKgClassifierCommand : KgCmdlet
     public string AddClassifiersProfile { get; set; } = "";
 
     [Parameter]
+    [ValidateSet(typeof(ClassifierTypeNames))]
     public ClassifierType ClassifierType { get; set; } = ClassifierType.Keyword;
+
+    /// <summary>Unlabelled passages of the kind the classifiers will run on, to draw negatives from (learned types).
+    /// Default: $env:KG_CORPUS_PATH, else Set-KgEnvironment -CorpusPath; an empty value trains without a corpus.</summary>
+    [Parameter]
+    [AllowEmptyCollection]
+    [AllowEmptyString]
+    public string[]? CorpusPath { get; set; }
 
     [Parameter]
     public string? ConceptPath { get; set; }
@@ -79,8 +87,10 @@ public sealed class DeployKgClassifierCommand : KgCmdlet
         string? specFolder = null;
         EnvironmentStore store;
         MetadataChange profile;
+        IReadOnlyList<string> corpus;
         try
         {
+            corpus = TrainingCorpus(CorpusPath, IsBound(nameof(CorpusPath)), ClassifierType);
             profile = RegistryRules.Normalise(new MetadataChange { AddProfiles = [AddClassifiersProfile] });
             if (!NoSpecUpdate)
             {
@@ -107,7 +117,7 @@ public sealed class DeployKgClassifierCommand : KgCmdlet
                 try
                 {
                     var concept = concepts.Get(Identifiers.WikibaseId.Parse(id));
-                    var request = new TrainingRequest { Concept = concept, Type = ClassifierType, Environment = Environment, Options = options };
+                    var request = new TrainingRequest { Concept = concept, Type = ClassifierType, Environment = Environment, Options = options, CorpusPaths = corpus };
                     var trained = await Trainers.Service.TrainAsync(request, store, null, progress, ct).ConfigureAwait(false);
                     result = result with { Trained = true, ClassifierId = trained.ClassifierId, Version = trained.Version, SpanF1 = trained.SpanF1 };
                     progress.Report(WorkProgress.Step($"Promoting {trained.ClassifierId} {trained.Version} as {profile.AddProfiles[0]}", 1, 1));

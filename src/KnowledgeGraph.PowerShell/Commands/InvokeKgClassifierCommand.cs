@@ -46,6 +46,7 @@ public sealed class InvokeKgClassifierCommand : KgCmdlet
     [Parameter(ParameterSetName = ConceptSet)]
     [Parameter(ParameterSetName = ConceptPassageSet)]
     [Parameter(ParameterSetName = WikibaseIdSet)]
+    [ValidateSet(typeof(ClassifierTypeNames))]
     public ClassifierType ClassifierType { get; set; } = ClassifierType.Keyword;
 
     /// <summary>Texts to classify.</summary>

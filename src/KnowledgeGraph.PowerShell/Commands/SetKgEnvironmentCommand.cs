@@ -38,6 +38,13 @@ public sealed class SetKgEnvironmentCommand : KgCmdlet
     [Parameter]
     public SwitchParameter ForcePathStyle { get; set; }
 
+    /// <summary>The corpus (files or folders of unlabelled passages) that learned classifiers draw negatives from when a
+    /// command names none: one setting for the home folder, whichever environments are named. An empty value clears it.</summary>
+    [Parameter]
+    [AllowEmptyCollection]
+    [AllowEmptyString]
+    public string[]? CorpusPath { get; set; }
+
     /// <summary>Forget the existing settings of the environments (or the defaults) before applying the others.</summary>
     [Parameter]
     public SwitchParameter Reset { get; set; }
@@ -72,6 +79,19 @@ public sealed class SetKgEnvironmentCommand : KgCmdlet
             };
             Validate(next, scope);
             updated = updated.With(scope, next);
+        }
+        if (IsBound(nameof(CorpusPath)))
+        {
+            var corpus = (CorpusPath ?? []).Where(p => !string.IsNullOrWhiteSpace(p)).Select(ResolvePath).ToArray();
+            try
+            {
+                if (corpus.Length > 0) Corpus.CorpusReader.ResolveFiles(corpus);
+            }
+            catch (KgException e)
+            {
+                ThrowKgError(e);
+            }
+            updated = updated with { CorpusPaths = corpus };
         }
         var target = Environment is null ? "the defaults of every environment" : string.Join(", ", Environment.Select(e => e.Name()));
         if (!ShouldProcess(target, $"Update the module's settings in {KgPaths.SettingsFile}"))

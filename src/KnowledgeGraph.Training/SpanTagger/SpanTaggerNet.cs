@@ -1,13 +1,12 @@
-using KnowledgeGraph.Training.Features;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace KnowledgeGraph.Training.Models;
+namespace KnowledgeGraph.Training.SpanTagger;
 
 /// <summary>Per token: a hashed word embedding, the mean of its hashed character n-gram embeddings, and the dense
-/// features; a one-layer bidirectional LSTM over the passage; and a linear layer to O/B/I logits.</summary>
-public sealed class SpanTaggerNet : nn.Module
+/// features; a one-layer bidirectional LSTM over the passage; and a linear layer to O/B/I logits [batch, tokens, 3].</summary>
+public sealed class SpanTaggerNet : nn.Module<SpanBatch, Tensor>
 {
     private readonly Embedding words;
     private readonly EmbeddingBag chars;
@@ -27,8 +26,7 @@ public sealed class SpanTaggerNet : nn.Module
         RegisterComponents();
     }
 
-    /// <summary>Logits [batch, tokens, 3] for a padded batch.</summary>
-    public Tensor Forward(SpanBatch batch)
+    public override Tensor forward(SpanBatch batch)
     {
         var b = batch.WordIds.shape[0];
         var t = batch.WordIds.shape[1];

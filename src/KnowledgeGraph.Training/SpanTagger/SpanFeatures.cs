@@ -1,8 +1,9 @@
 using KnowledgeGraph.Classification;
 using KnowledgeGraph.Concepts;
 using KnowledgeGraph.Text;
+using KnowledgeGraph.Training.Features;
 
-namespace KnowledgeGraph.Training.Features;
+namespace KnowledgeGraph.Training.SpanTagger;
 
 /// <summary>The inputs of the span tagger for one passage: its tokens, a hashed word ID per token, hashed character
 /// n-gram IDs per token, and dense per-token features.</summary>
