@@ -9,16 +9,14 @@ namespace KnowledgeGraph.Corpus;
 /// <list type="bullet">
 /// <item>one of the concept's labels, or a text that an annotator labelled as the concept (as a sequence of words, in
 /// any case and with any separators between them), or</item>
-/// <item>a word of the concept's vocabulary: its single-word labels, and the single words annotators labelled on their
-/// own at least twice (for Q787: forestry, forests, timber, deforestation, logging...), also inside a longer word
-/// ("reforested", "forest-covered") when the vocabulary word has 5 letters or more.</item>
+/// <item>a word of the concept's vocabulary (<see cref="ConceptVocabulary"/>: forestry, forests, timber... for Q787),
+/// also inside a longer word ("reforested").</item>
 /// </list>
 /// Negative labels never count: they name what the concept is not.</summary>
 public sealed class PossibleMentions
 {
     private readonly Dictionary<string, List<string[]>> _phrasesByFirstWord = new(StringComparer.Ordinal);
-    private readonly string[] _longWords;
-    private readonly HashSet<string> _words;
+    private readonly ConceptVocabulary _vocabulary;
 
     public PossibleMentions(Concept concept, IEnumerable<LabelledPassage> labelled)
     {
@@ -36,23 +34,10 @@ public sealed class PossibleMentions
             list.Add(words);
         }
 
-        var singles = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var s in spans.Where(s => s.Labellers.All(l => l != "gold standard")))
-        {
-            var words = Words(s.LabelledText).ToList();
-            if (words.Count == 1) singles[words[0]] = singles.GetValueOrDefault(words[0]) + 1;
-        }
-        var vocabulary = singles.Where(kv => kv.Value >= 2).Select(kv => kv.Key).ToHashSet(StringComparer.Ordinal);
-        foreach (var label in concept.AlternativeLabels.Append(concept.PreferredLabel))
-        {
-            var words = Words(label).ToList();
-            if (words.Count == 1) vocabulary.Add(words[0]);
-        }
-        _words = vocabulary.Where(w => w.Length >= 3).ToHashSet(StringComparer.Ordinal);
-        _longWords = _words.Where(w => w.Length >= 5).Order(StringComparer.Ordinal).ToArray();
+        _vocabulary = ConceptVocabulary.Of(concept, passages);
         // The other words annotators put inside spans ("management" in "forest management", "biomass" in "biomass
         // measurements"): text that uses them without being a mention is what a classifier most easily gets wrong.
-        _spanWords = spans.SelectMany(s => Words(s.LabelledText)).Where(w => w.Length >= 4 && !_words.Contains(w) && w.Any(char.IsLetter))
+        _spanWords = spans.SelectMany(s => Words(s.LabelledText)).Where(w => w.Length >= 4 && !_vocabulary.Contains(w) && w.Any(char.IsLetter))
             .ToHashSet(StringComparer.Ordinal);
     }
 
@@ -68,7 +53,7 @@ public sealed class PossibleMentions
     public IReadOnlyList<string> Phrases { get; }
 
     /// <summary>The concept's vocabulary (lower case), matched as words.</summary>
-    public IReadOnlyCollection<string> Vocabulary => _words;
+    public IReadOnlyCollection<string> Vocabulary => _vocabulary.Words;
 
     public bool Matches(string text)
     {
@@ -80,12 +65,7 @@ public sealed class PossibleMentions
             {
                 return true;
             }
-            if (word.Length < 3) continue;
-            if (_words.Contains(word)) return true;
-            foreach (var v in _longWords)
-            {
-                if (word.Contains(v, StringComparison.Ordinal)) return true;
-            }
+            if (_vocabulary.Contains(word)) return true;
         }
         return false;
     }
@@ -101,7 +81,7 @@ public sealed class PossibleMentions
     }
 
     /// <summary>Lower-case runs of letters and digits (hyphenated words split).</summary>
-    internal static IEnumerable<string> Words(string text)
+    public static IEnumerable<string> Words(string text)
     {
         var start = -1;
         for (var i = 0; i <= text.Length; i++)

@@ -15,16 +15,20 @@ public sealed class PassageFeatures
     public required long[][] CharIds { get; init; }
     /// <summary>[token, DenseSize] row-major.</summary>
     public required float[] Dense { get; init; }
+    public required int DenseSize { get; init; }
 }
 
 /// <summary>Turns passages into <see cref="PassageFeatures"/>. Dense features per token: six shape flags (capitalised,
 /// all capitals, has a digit, punctuation, has a hyphen, long), then B/I/O one-hot of the concept's own labels (the
-/// keyword classifier) and B/I/O one-hot of a gazetteer of gold strings seen in training.</summary>
+/// keyword classifier), B/I/O one-hot of a gazetteer of gold strings seen in training, and (with VocabularyFeature)
+/// whether the token is a word of the concept's vocabulary.</summary>
 public sealed class SpanFeaturizer(SpanTaggerSettings settings, KeywordClassifier conceptLabels)
 {
-    public const int DenseSize = 12;
+    public static int DenseSizeFor(SpanTaggerSettings settings) => settings.VocabularyFeature ? 13 : 12;
 
-    public PassageFeatures Featurize(string text, KeywordClassifier? gazetteer)
+    public int DenseSize { get; } = DenseSizeFor(settings);
+
+    public PassageFeatures Featurize(string text, KeywordClassifier? gazetteer, Corpus.ConceptVocabulary? vocabulary = null)
     {
         var tokens = WordTokenizer.Tokenize(text);
         var labelTags = Tags(text, tokens, conceptLabels.Predict(text));
@@ -48,8 +52,12 @@ public sealed class SpanFeaturizer(SpanTaggerSettings settings, KeywordClassifie
             dense[o + 5] = t.Length >= 8 ? 1 : 0;
             dense[o + 6 + labelTags[i]] = 1;
             dense[o + 9 + gazetteerTags[i]] = 1;
+            if (DenseSize > 12 && vocabulary is not null && vocabulary.Contains(lower))
+            {
+                dense[o + 12] = 1;
+            }
         }
-        return new PassageFeatures { Text = text, Tokens = tokens, WordIds = words, CharIds = chars, Dense = dense };
+        return new PassageFeatures { Text = text, Tokens = tokens, WordIds = words, CharIds = chars, Dense = dense, DenseSize = DenseSize };
     }
 
     /// <summary>Per token: 0 outside every span (O), 1 at the first token of a span (B), 2 inside it (I).</summary>

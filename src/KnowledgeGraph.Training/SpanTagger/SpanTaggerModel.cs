@@ -22,7 +22,8 @@ public sealed class SpanTaggerModel : ILearnedModel
     private readonly Device _device;
     private readonly string[] _labellers;
 
-    internal SpanTaggerModel(Concept concept, string id, SpanTaggerSettings settings, SpanTaggerNet net, Gazetteer? gazetteer, Device device, double threshold = 0)
+    internal SpanTaggerModel(Concept concept, string id, SpanTaggerSettings settings, SpanTaggerNet net, Gazetteer? gazetteer, Device device, double threshold = 0,
+        Corpus.ConceptVocabulary? vocabulary = null)
     {
         if (threshold is < 0 or >= 1 || double.IsNaN(threshold))
         {
@@ -38,7 +39,11 @@ public sealed class SpanTaggerModel : ILearnedModel
         _featurizer = new SpanFeaturizer(settings, new KeywordClassifier(concept));
         _device = device;
         _labellers = [$"{Name}(\"{concept.PreferredLabel}\")"];
+        Vocabulary = vocabulary;
     }
+
+    /// <summary>The concept's vocabulary the vocabulary feature is computed with (null without that feature).</summary>
+    public Corpus.ConceptVocabulary? Vocabulary { get; }
 
     public string Name => ClassifierType.SpanTagger.ClassName();
     public string Id { get; }
@@ -78,13 +83,19 @@ public sealed class SpanTaggerModel : ILearnedModel
             foreach (var s in g.Strings) writer.WriteStringValue(s);
             writer.WriteEndArray();
         }
+        if (Vocabulary is { } v)
+        {
+            writer.WriteStartArray("vocabulary");
+            foreach (var w in v.Words.Order(StringComparer.Ordinal)) writer.WriteStringValue(w);
+            writer.WriteEndArray();
+        }
     }
 
     /// <summary>A passage's features as this model sees them at prediction time.</summary>
-    internal PassageFeatures Featurize(string text) => _featurizer.Featurize(text, _gazetteerMatcher);
+    internal PassageFeatures Featurize(string text) => _featurizer.Featurize(text, _gazetteerMatcher, Vocabulary);
 
-    /// <summary>Per passage, the highest probability that any token is part of a span (1 − P(O)): how close the passage
-    /// comes to being tagged, also when no span is decoded (what hard-negative mining ranks by).</summary>
+    /// <summary>Per passage, the highest probability that a span begins at one of its tokens (P(B)): how close the
+    /// passage comes to being tagged, also when no span is decoded (what hard-negative mining ranks by).</summary>
     internal float[] TokenScores(IReadOnlyList<PassageFeatures> features)
     {
         var result = new float[features.Count];
@@ -95,7 +106,7 @@ public sealed class SpanTaggerModel : ILearnedModel
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             using var batch = SpanBatch.Create(chunk, null, _device);
-            var inside = 1 - nn.functional.softmax(Net.call(batch), 2).select(2, 0); // [batch, tokens]
+            var inside = nn.functional.softmax(Net.call(batch), 2).select(2, 1); // [batch, tokens]: P(B)
             var lengths = chunk.Select(c => Math.Max(1, c.Tokens.Count)).ToArray();
             var mask = arange(inside.shape[1]).unsqueeze(0) < tensor(lengths.Select(l => (long)l).ToArray()).unsqueeze(1);
             inside.masked_fill(mask.logical_not(), 0).max(1).values.cpu().data<float>().ToArray().CopyTo(result, start);

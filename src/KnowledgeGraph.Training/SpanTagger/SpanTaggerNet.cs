@@ -20,7 +20,7 @@ public sealed class SpanTaggerNet : nn.Module<SpanBatch, Tensor>
         words = nn.Embedding(s.WordBuckets, s.WordDim, padding_idx: 0);
         chars = nn.EmbeddingBag(s.CharBuckets, s.CharDim, mode: EmbeddingBagMode.Mean);
         inputDropout = nn.Dropout(s.Dropout);
-        lstm = nn.LSTM(s.WordDim + s.CharDim + SpanFeaturizer.DenseSize, s.Hidden, numLayers: 1, batchFirst: true, bidirectional: true);
+        lstm = nn.LSTM(s.WordDim + s.CharDim + SpanFeaturizer.DenseSizeFor(s), s.Hidden, numLayers: 1, batchFirst: true, bidirectional: true);
         outputDropout = nn.Dropout(s.Dropout);
         output = nn.Linear(2 * s.Hidden, 3);
         RegisterComponents();
@@ -55,8 +55,9 @@ public sealed class SpanBatch : IDisposable
     {
         var b = passages.Count;
         var t = Math.Max(1, passages.Max(p => p.Tokens.Count));
+        var denseSize = passages[0].DenseSize;
         var wordIds = new long[b * t];
-        var dense = new float[b * t * SpanFeaturizer.DenseSize];
+        var dense = new float[b * t * denseSize];
         var labels = new long[b * t];
         Array.Fill(labels, -100L);
         var charIds = new List<long>();
@@ -73,7 +74,7 @@ public sealed class SpanBatch : IDisposable
                 }
                 wordIds[i * t + j] = p.WordIds[j];
                 charIds.AddRange(p.CharIds[j]);
-                Array.Copy(p.Dense, j * SpanFeaturizer.DenseSize, dense, (i * t + j) * SpanFeaturizer.DenseSize, SpanFeaturizer.DenseSize);
+                Array.Copy(p.Dense, j * denseSize, dense, (i * t + j) * denseSize, denseSize);
                 if (tags is not null)
                 {
                     labels[i * t + j] = tags[i][j];
@@ -89,7 +90,7 @@ public sealed class SpanBatch : IDisposable
             WordIds = tensor(wordIds, [b, t]).to(device),
             CharIds = tensor(charIds.ToArray()).to(device),
             CharOffsets = tensor(offsets).to(device),
-            Dense = tensor(dense, [b, t, SpanFeaturizer.DenseSize]).to(device),
+            Dense = tensor(dense, [b, t, denseSize]).to(device),
             // pack_padded_sequence wants the lengths on the CPU; an empty passage counts as one padded step.
             Lengths = tensor(passages.Select(p => (long)Math.Max(1, p.Tokens.Count)).ToArray()),
             Labels = tags is null ? null : tensor(labels, [b, t]).to(device),

@@ -31,10 +31,15 @@ internal static class SpanTaggerTrainer
         var fitIds = fit.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
         var gazetteer = settings.Gazetteer ? new Gazetteer(fit.Concat(raw.Where(p => fitIds.Contains(p.Id)))) : null;
         var featurizer = new SpanFeaturizer(settings, new KeywordClassifier(concept));
-        PassageFeatures Unseen(string text) => featurizer.Featurize(text, gazetteer?.All);
+        // The vocabulary of the fitting passages, and for each of them the one its own document did not contribute to.
+        var fitRaw = raw.Where(p => fitIds.Contains(p.Id)).ToArray();
+        var vocabulary = settings.VocabularyFeature ? Corpus.ConceptVocabulary.Of(concept, fitRaw) : null;
+        var vocabularyWithout = Corpus.ConceptVocabulary.ByDocument(concept, fitRaw);
+        PassageFeatures Unseen(string text) => featurizer.Featurize(text, gazetteer?.All, vocabulary);
         var fixedExamples = fit.Select(p =>
         {
-            var f = featurizer.Featurize(p.Text, gazetteer?.ForDocument(DocumentFolds.DocumentOf(p)));
+            var document = DocumentFolds.DocumentOf(p);
+            var f = featurizer.Featurize(p.Text, gazetteer?.ForDocument(document), vocabulary is null ? null : vocabularyWithout(document));
             return new Example(f, SpanFeaturizer.Tags(p.Text, f.Tokens, p.Spans));
         }).ToList();
         var negatives = (corpus?.Negatives ?? []).Select(p => Negative(Unseen(p.Text))).ToList();
@@ -42,7 +47,8 @@ internal static class SpanTaggerTrainer
 
         var net = new SpanTaggerNet(settings).to(device);
         var id = SpanTaggerModel.MakeId(concept, settings, input.Seed, input.TrainingDataSha256, corpus?.Summary.Sha256 is { } sha ? $"{sha}:{corpus.Summary.Seed}" : null);
-        var model = new SpanTaggerModel(concept, id, settings, net, settings.Gazetteer ? new Gazetteer(gold.Concat(raw)) : null, device);
+        var model = new SpanTaggerModel(concept, id, settings, net, settings.Gazetteer ? new Gazetteer(gold.Concat(raw)) : null, device,
+            vocabulary: settings.VocabularyFeature ? Corpus.ConceptVocabulary.Of(concept, raw) : null);
         var check = ValidationSet.Create(validation, corpus);
         var validationFeatures = validation.Select(p => Unseen(p.Text)).ToList();
         var corpusValidationFeatures = check.CorpusNegatives.Select(Unseen).ToList();
@@ -59,8 +65,15 @@ internal static class SpanTaggerTrainer
             Loss = batch =>
             {
                 using var b = SpanBatch.Create(batch.Select(e => e.Features).ToList(), batch.Select(e => e.Tags).ToList(), device);
-                var tokenWeights = TokenWeights(batch, weights, settings.CorpusTokenWeight, (int)b.Labels!.shape[1], device);
-                var losses = lossFunction.call(net.call(b).view(-1, 3), b.Labels.view(-1));
+                var width = (int)b.Labels!.shape[1];
+                var (tokenWeights, corpusTokens) = TokenWeights(batch, weights, settings.CorpusTokenWeight, width, device);
+                var logits = net.call(b).view(-1, 3);
+                var tagged = lossFunction.call(logits, b.Labels.view(-1));
+                // A corpus negative says where no span starts, not where spans end: its tokens are pushed away from B
+                // only (−log(1 − P(B))), so what the gold spans teach about their extent ("forest management") stays.
+                var logp = nn.functional.log_softmax(logits, 1);
+                var notBegin = -logsumexp(stack([logp.select(1, 0), logp.select(1, 2)], 1), 1, false);
+                var losses = where(corpusTokens, notBegin, tagged);
                 return (losses * tokenWeights).sum() / tokenWeights.sum().clamp_min(1e-6);
             },
             Validate = () => validation.Count == 0 ? 0 : epochCheck.SpanF1(model.Decode(validationFeatures), model.Decode(epochCorpusFeatures)),
@@ -111,20 +124,23 @@ internal static class SpanTaggerTrainer
 
     private static Example Negative(PassageFeatures f) => new(f, new int[f.Tokens.Count], Corpus: true);
 
-    /// <summary>[batch × tokens] loss weights: by class for labelled passages, <paramref name="corpusWeight"/> for a
-    /// corpus negative's tokens, 0 at padding.</summary>
-    private static TorchSharp.torch.Tensor TokenWeights(IReadOnlyList<Example> batch, float[] classWeights, double corpusWeight, int width, TorchSharp.torch.Device device)
+    /// <summary>[batch × tokens] loss weights (by class for labelled passages, <paramref name="corpusWeight"/> for a
+    /// corpus negative's tokens, 0 at padding), and which tokens are a corpus negative's.</summary>
+    private static (TorchSharp.torch.Tensor Weights, TorchSharp.torch.Tensor Corpus) TokenWeights(IReadOnlyList<Example> batch, float[] classWeights, double corpusWeight,
+        int width, TorchSharp.torch.Device device)
     {
         var w = new float[batch.Count * width];
+        var corpus = new bool[batch.Count * width];
         for (var i = 0; i < batch.Count; i++)
         {
             var tags = batch[i].Tags;
             for (var j = 0; j < tags.Length && j < width; j++)
             {
                 w[i * width + j] = batch[i].Corpus ? (float)corpusWeight : classWeights[tags[j]];
+                corpus[i * width + j] = batch[i].Corpus;
             }
         }
-        return tensor(w).to(device);
+        return (tensor(w).to(device), tensor(corpus).to(device));
     }
 
     /// <summary>Batches of passages of similar length (sorted by token count plus a little noise, then the batches in
