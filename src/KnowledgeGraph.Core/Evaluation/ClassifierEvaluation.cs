@@ -18,6 +18,9 @@ public sealed record ClassifierEvaluation
     public required long TrueNegatives { get; init; }
     public required long FalseNegatives { get; init; }
 
+    public override string ToString() =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{WikibaseId} {ClassifierId} {Group} {Level}: P {Precision:0.000} R {Recall:0.000} F1 {F1:0.000}");
+
     public static ClassifierEvaluation From(EvaluationRow row, string? wikibaseId, string classifierId, string classifierName) => new()
     {
         WikibaseId = wikibaseId,

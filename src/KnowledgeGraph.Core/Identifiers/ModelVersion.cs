@@ -19,7 +19,8 @@ public readonly struct ModelVersion : IEquatable<ModelVersion>, IComparable<Mode
     public static bool TryParse(string? value, out ModelVersion version)
     {
         version = default;
-        if (value is null || value.Length < 2 || value.Length > 11 || value[0] != 'v')
+        // One spelling per version: no leading zeros (v01 is not v1), as the original's W&B labels.
+        if (value is null || value.Length < 2 || value.Length > 11 || value[0] != 'v' || (value.Length > 2 && value[1] == '0'))
         {
             return false;
         }
@@ -48,7 +49,7 @@ public readonly struct ModelVersion : IEquatable<ModelVersion>, IComparable<Mode
         if (!TryParse(value, out var v))
         {
             throw new KgException("InvalidVersion", KgErrorKind.InvalidArgument,
-                $"'{WikibaseId.Printable(value)}' is not a valid {what}. A {what} is 'v' followed by a number, such as v3.", value);
+                $"'{WikibaseId.Printable(value)}' is not a valid {what}. A {what} is 'v' followed by a number without leading zeros, such as v3.", value);
         }
         return v;
     }

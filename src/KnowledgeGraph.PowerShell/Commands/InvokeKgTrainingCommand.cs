@@ -63,7 +63,7 @@ public sealed class InvokeKgTrainingCommand : KgCmdlet
     [Parameter]
     public string[]? TrainingDataPath { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
         var service = Trainers.Service;
         IReadOnlyList<LabelledPassage> extra;

@@ -50,7 +50,7 @@ public sealed class TestKgClassifierCommand : KgCmdlet
     [Parameter]
     public string[]? GroupBy { get; set; }
 
-    protected override void BeginProcessing() => _resolver = new ClassifierResolver(() => Stores);
+    protected override void Begin() => _resolver = new ClassifierResolver(() => Stores);
 
     protected override void StopProcessing()
     {
@@ -58,7 +58,7 @@ public sealed class TestKgClassifierCommand : KgCmdlet
         _resolver?.Dispose();
     }
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
         try
         {
@@ -88,7 +88,7 @@ public sealed class TestKgClassifierCommand : KgCmdlet
         }
     }
 
-    protected override void EndProcessing() => _resolver?.Dispose();
+    protected override void End() => _resolver?.Dispose();
 
     private IReadOnlyList<LabelledPassage> GoldPassages(Concept concept)
     {
