@@ -103,6 +103,7 @@ function Invoke-Build {
 
     Copy-Item (Join-Path $Root 'KnowledgeGraph.psd1') $ModuleOut
     Copy-Item (Join-Path $Root 'module/KnowledgeGraph.Format.ps1xml') $ModuleOut
+    Copy-Item (Join-Path $Root 'module/CHANGELOG.md') $ModuleOut
     Copy-Item (Join-Path $Root 'module/en-US') $ModuleOut -Recurse -Force
     Copy-Item (Join-Path $Root 'module/examples') $ModuleOut -Recurse -Force
 

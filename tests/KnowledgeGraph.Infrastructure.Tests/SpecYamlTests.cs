@@ -50,10 +50,12 @@ public class SpecYamlTests
         var path = SharedData.PathOf("classifier-specs", "v2", "staging.yaml");
         var specs = Parser.Parse(File.ReadAllText(path), path);
         var errors = ClassifierSpecRules.Check(specs, path).Where(v => v.Severity == ViolationSeverity.Error).ToList();
-        Assert.Equal(4, errors.Count);
+        // Each broken rule once, at the entry that breaks it, naming both entries.
+        Assert.Equal(2, errors.Count);
         Assert.All(errors, e => Assert.Equal("Q221", e.WikibaseId));
-        Assert.Equal(2, errors.Count(e => e.Rule == "ProfileMultiplicity"));
-        Assert.Equal(2, errors.Count(e => e.Rule == "DuplicateClassifierId"));
+        Assert.Single(errors, e => e.Rule == "ProfileMultiplicity");
+        Assert.Single(errors, e => e.Rule == "DuplicateClassifierId");
+        Assert.All(errors, e => Assert.Matches("entry [0-9]+ .*entry [0-9]+", e.Message));
         Assert.All(errors, e => Assert.NotNull(e.Line));
         var refused = Assert.Throws<KgException>(() => ClassifierSpecRules.EnsureValid(specs, path));
         Assert.Equal("InvalidSpec", refused.ErrorId);
@@ -141,7 +143,9 @@ public class SpecYamlTests
         var three = new[] { Retired("aaaaaaaa", 1), Retired("bbbbbbbb", 2), Retired("cccccccc", 3) };
         Assert.Empty(ClassifierSpecRules.Check(three, "f"));
         var four = three.Append(Retired("dddddddd", 4)).ToArray();
-        Assert.Equal(4, ClassifierSpecRules.Check(four, "f").Count(v => v.Rule == "ProfileMultiplicity"));
+        var broken = Assert.Single(ClassifierSpecRules.Check(four, "f"), v => v.Rule == "ProfileMultiplicity");
+        Assert.Equal(4, broken.Entry);
+        Assert.Contains("4 retired", broken.Message);
     }
 
     [Fact]

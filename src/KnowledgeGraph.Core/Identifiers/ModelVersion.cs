@@ -39,7 +39,11 @@ public readonly struct ModelVersion : IEquatable<ModelVersion>, IComparable<Mode
         return true;
     }
 
-    public static ModelVersion Parse(string? value, string what = "version")
+    /// <summary>Parses "vN" (also what PowerShell uses to convert text, as in <c>[ModelVersion]'v3'</c> or
+    /// <c>Where-Object Version -eq v3</c>).</summary>
+    public static ModelVersion Parse(string? value) => Parse(value, "version");
+
+    public static ModelVersion Parse(string? value, string what)
     {
         if (string.Equals(value, "latest", StringComparison.OrdinalIgnoreCase))
         {
