@@ -156,3 +156,65 @@ public class SpecYamlTests
         Assert.Equal(["Q2:aaaaaaaa:v1", "Q2:bbbbbbbb:v9", "Q2:bbbbbbbb:v10", "Q10:aaaaaaaa:v1"], sorted.Select(s => s.ToString()));
     }
 }
+
+/// <summary>Hostile YAML (what held in the attack, kept as tests, plus deep nesting, which crashed the process).</summary>
+public class HostileYamlTests
+{
+    private static readonly YamlClassifierSpecParser Parser = new();
+
+    private static void RefusedQuickly(string yaml, string expected)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var e = Assert.Throws<KgException>(() => Parser.Parse(yaml, "hostile.yaml"));
+        Assert.Equal("InvalidSpecYaml", e.ErrorId);
+        Assert.Contains(expected, e.Message);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public void Billion_laughs_is_refused_quickly()
+    {
+        var yaml = new StringBuilder("a: &a [x, x, x, x, x, x, x, x, x]\n");
+        for (var i = 0; i < 8; i++)
+        {
+            var prev = (char)('a' + i);
+            yaml.Append((char)('b' + i)).Append(": &").Append((char)('b' + i)).Append(" [").AppendJoin(", ", Enumerable.Repeat("*" + prev, 9)).Append("]\n");
+        }
+        RefusedQuickly(yaml.ToString(), "must be a list");
+        RefusedQuickly("- &a [x, x, x, x]\n- &b [*a, *a, *a, *a]\n- &c [*b, *b, *b, *b]\n- [*c, *c, *c, *c]\n", "must be a mapping");
+    }
+
+    [Fact]
+    public void Deep_nesting_is_refused_before_it_can_overflow_the_stack()
+    {
+        RefusedQuickly(new string('[', 100_000) + new string(']', 100_000), "deeper than 32");
+        RefusedQuickly(string.Concat(Enumerable.Repeat("- ", 1000)) + "x\n", "deeper than 32");
+    }
+
+    [Theory]
+    [InlineData("- wikibase_id: !!python/object/apply:os.system ['echo hi']\n  classifier_id: abcd2345\n  wandb_registry_version: v1\n")]
+    [InlineData("- !!python/object:__main__.X\n  wikibase_id: Q5\n")]
+    [InlineData("- wikibase_id: !custom Q5\n")]
+    public void Tags_that_ask_a_loader_to_run_code_are_refused(string yaml) => RefusedQuickly(yaml, "is not allowed");
+
+    [Fact]
+    public void Plain_core_tags_are_still_read() =>
+        Assert.Equal("Q5", Parser.Parse("- wikibase_id: !!str Q5\n  classifier_id: abcd2345\n  wandb_registry_version: v1\n", "ok.yaml").Single().WikibaseId);
+
+    [Fact]
+    public void One_entry_repeated_through_an_alias_is_read_and_checked_in_bounded_memory()
+    {
+        var yaml = new StringBuilder("- &e {wikibase_id: Q5, classifier_id: abcd2345, classifiers_profile: primary, wandb_registry_version: v1}\n");
+        for (var i = 0; i < 10_000; i++)
+        {
+            yaml.Append("- *e\n");
+        }
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var specs = Parser.Parse(yaml.ToString(), "anchors.yaml");
+        var violations = ClassifierSpecRules.Check(specs, "anchors.yaml");
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(10_001, specs.Count);
+        Assert.Equal(2, violations.Count);
+        Assert.True(allocated < 300_000_000, $"{allocated:N0} bytes");
+    }
+}
