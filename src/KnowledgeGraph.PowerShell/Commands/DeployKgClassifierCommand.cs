@@ -21,7 +21,7 @@ public sealed class DeployKgClassifierCommand : KgCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateWikibaseId]
     [ArgumentCompleter(typeof(WikibaseIdCompleter))]
-    public string[] WikibaseId { get; set; } = [];
+    public WikibaseIdInput[] WikibaseId { get; set; } = [];
 
     [Parameter(Mandatory = true, Position = 1)]
     [KgEnvironmentTransformation]
@@ -63,7 +63,7 @@ public sealed class DeployKgClassifierCommand : KgCmdlet
     [Parameter]
     public int Seed { get; set; } = 42;
 
-    protected override void Process() => _ids.AddRange(WikibaseId);
+    protected override void Process() => _ids.AddRange(WikibaseIdInput.Texts(WikibaseId)!);
 
     /// <summary>How each concept is trained (one object, passed through to every training of the batch).</summary>
     private DeployTraining Training => new() { Type = ClassifierType, Options = new LearnedOptions { Device = Device, Seed = Seed } };

@@ -16,7 +16,7 @@ public sealed class GetKgClassifierCommand : KgCmdlet
     [ValidateWikibaseId(AllowWildcards = true)]
     [ArgumentCompleter(typeof(WikibaseIdCompleter))]
     [SupportsWildcards]
-    public string[]? WikibaseId { get; set; }
+    public WikibaseIdInput[]? WikibaseId { get; set; }
 
     [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
     [ValidateClassifierId]
@@ -49,8 +49,9 @@ public sealed class GetKgClassifierCommand : KgCmdlet
 
     protected override void Process()
     {
-        var patterns = WikibaseId?.Where(WildcardPattern.ContainsWildcardCharacters).Select(p => new WildcardPattern(p, WildcardOptions.IgnoreCase)).ToArray() ?? [];
-        var exact = WikibaseId?.Where(id => !WildcardPattern.ContainsWildcardCharacters(id)).ToArray();
+        var ids = WikibaseIdInput.Texts(WikibaseId);
+        var patterns = ids?.Where(WildcardPattern.ContainsWildcardCharacters).Select(p => new WildcardPattern(p, WildcardOptions.IgnoreCase)).ToArray() ?? [];
+        var exact = ids?.Where(id => !WildcardPattern.ContainsWildcardCharacters(id)).ToArray();
         var query = new ClassifierQuery(patterns.Length == 0 ? exact : null, ClassifierId, Promoted, AllVersions)
         {
             WikibaseIdFilter = patterns.Length == 0 ? null : q => (exact?.Contains(q, StringComparer.Ordinal) ?? false) || patterns.Any(p => p.IsMatch(q)),

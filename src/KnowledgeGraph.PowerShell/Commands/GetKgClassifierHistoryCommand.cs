@@ -14,7 +14,7 @@ public sealed class GetKgClassifierHistoryCommand : KgCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateWikibaseId]
     [ArgumentCompleter(typeof(WikibaseIdCompleter))]
-    public string[] WikibaseId { get; set; } = [];
+    public WikibaseIdInput[] WikibaseId { get; set; } = [];
 
     /// <summary>Only records about this classifier.</summary>
     [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
@@ -33,7 +33,7 @@ public sealed class GetKgClassifierHistoryCommand : KgCmdlet
     {
         foreach (var env in Environment ?? [.. EnvironmentNames.All])
         {
-            foreach (var id in WikibaseId)
+            foreach (var id in WikibaseIdInput.Texts(WikibaseId)!)
             {
                 try
                 {

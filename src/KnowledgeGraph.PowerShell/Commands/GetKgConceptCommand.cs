@@ -16,7 +16,7 @@ public sealed class GetKgConceptCommand : KgCmdlet
     [ValidateWikibaseId(AllowWildcards = true)]
     [ArgumentCompleter(typeof(WikibaseIdCompleter))]
     [SupportsWildcards]
-    public string[]? WikibaseId { get; set; }
+    public WikibaseIdInput[]? WikibaseId { get; set; }
 
     /// <summary>A folder of &lt;Qid&gt;.json files, or one concept file (also bound from files piped by Get-ChildItem).</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -30,10 +30,11 @@ public sealed class GetKgConceptCommand : KgCmdlet
 
     protected override void Process()
     {
+        var ids = WikibaseIdInput.Texts(WikibaseId);
         var source = ConceptSource.Resolve(ResolveOptionalPath(Path));
         ErrorTarget = source.Path;
-        var patterns = WikibaseId?.Where(WildcardPattern.ContainsWildcardCharacters).Select(p => new WildcardPattern(p, WildcardOptions.IgnoreCase)).ToArray() ?? [];
-        if (WikibaseId is null || WikibaseId.Length == 0 || patterns.Length > 0)
+        var patterns = ids?.Where(WildcardPattern.ContainsWildcardCharacters).Select(p => new WildcardPattern(p, WildcardOptions.IgnoreCase)).ToArray() ?? [];
+        if (ids is null || ids.Length == 0 || patterns.Length > 0)
         {
             if (source.IsFile)
             {
@@ -46,14 +47,14 @@ public sealed class GetKgConceptCommand : KgCmdlet
                 throw Error("ConceptFolderNotFound", KgErrorKind.ObjectNotFound,
                     $"The concept folder '{source.Path}' ({source.Origin}) does not exist. Pass -Path, or set $env:KG_CONCEPT_PATH, to a folder of <Qid>.json concept files.", source.Path);
             }
-            var exact = WikibaseId?.Where(id => !WildcardPattern.ContainsWildcardCharacters(id)).ToHashSet(StringComparer.Ordinal);
-            foreach (var id in source.ListIds().Where(i => WikibaseId is null || WikibaseId.Length == 0 || exact!.Contains(i.Value) || patterns.Any(p => p.IsMatch(i.Value))))
+            var exact = ids?.Where(id => !WildcardPattern.ContainsWildcardCharacters(id)).ToHashSet(StringComparer.Ordinal);
+            foreach (var id in source.ListIds().Where(i => ids is null || ids.Length == 0 || exact!.Contains(i.Value) || patterns.Any(p => p.IsMatch(i.Value))))
             {
                 Get(source, id);
             }
             return;
         }
-        foreach (var text in WikibaseId)
+        foreach (var text in ids)
         {
             Get(source, Identifiers.WikibaseId.Parse(text));
         }
