@@ -38,7 +38,7 @@ public abstract class ClassifierCmdlet : KgCmdlet
     [Parameter(ParameterSetName = InputObjectSet)]
     [KgEnvironmentTransformation]
     [ArgumentCompleter(typeof(EnvironmentCompleter))]
-    public virtual KgEnvironment? Environment { get; set; }
+    public virtual EnvironmentName? Environment { get; set; }
 
     /// <summary>A classifier version from Get-KgClassifier.</summary>
     [Parameter(ParameterSetName = InputObjectSet, Mandatory = true, ValueFromPipeline = true)]

@@ -69,12 +69,9 @@ public abstract class KgCmdlet : PSCmdlet
     protected string CurrentDirectory => SessionState.Path.CurrentFileSystemLocation.ProviderPath;
 
     /// <summary>The environments' stores, from the settings (read once per command). S3 stores load the infrastructure.
-    /// With -Debug, every request to a store is written as a debug message.</summary>
-    protected StoreProvider Stores => _stores ??= new StoreProvider(KgSettings.Load(), () => Dependencies.Infrastructure.S3, DebugEnabled ? _debug.Enqueue : null);
-
-    private bool DebugEnabled =>
-        (MyInvocation.BoundParameters.TryGetValue("Debug", out var d) && d is SwitchParameter { IsPresent: true })
-        || SessionState.PSVariable.GetValue("DebugPreference") is ActionPreference.Continue or ActionPreference.Inquire or ActionPreference.Stop;
+    /// Every request to a store is written as a debug message (shown with -Debug or $DebugPreference; PowerShell drops
+    /// them otherwise).</summary>
+    protected StoreProvider Stores => _stores ??= new StoreProvider(KgSettings.Load(), () => Dependencies.Infrastructure.S3, _debug.Enqueue);
 
     /// <summary>An environment's store; -Verbose says which store, where its location and credentials come from, and the endpoint.</summary>
     protected EnvironmentStore StoreFor(KgEnvironment environment)

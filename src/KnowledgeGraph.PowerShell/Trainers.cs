@@ -10,16 +10,18 @@ internal static class Trainers
 {
     public const string WorkerPathVariable = "KG_WORKER_PATH";
     public const string WorkerModuleName = "KnowledgeGraph.Worker";
+    private const string WorkerDll = "KnowledgeGraph.Worker.dll";
 
     public static TrainingService Service { get; } = new(For);
 
     public static IClassifierTrainer For(ClassifierType type) =>
         type == ClassifierType.Keyword ? new KeywordTrainer() : new LearnedTrainer(WorkerPath);
 
-    /// <summary>The worker: $env:KG_WORKER_PATH, else the module's worker/ folder, else the separately installed
-    /// KnowledgeGraph.Worker module beside this one (the optional download with libtorch). Its native launcher is used
-    /// when it can be executed; package managers (Publish-/Install-PSResource) drop the execute bit, so the launcher
-    /// gets it back when this user may set it, and otherwise the worker's .dll runs through dotnet.</summary>
+    /// <summary>The worker: $env:KG_WORKER_PATH, else the module's worker/ folder (a build of the repository), else the
+    /// KnowledgeGraph.Worker package installed beside this module (the optional download with libtorch), the same
+    /// version first. Its native launcher is used when it can be executed; package managers (Publish-/Install-PSResource)
+    /// drop the execute bit, so the launcher gets it back when this user may set it, and otherwise the worker's .dll
+    /// runs through dotnet.</summary>
     public static string WorkerPath
     {
         get
@@ -29,28 +31,30 @@ internal static class Trainers
             {
                 return fromEnv;
             }
-            var folder = WorkerFolders().FirstOrDefault(f => File.Exists(Path.Combine(f, "KnowledgeGraph.Worker.dll")))
-                ?? Path.Combine(Dependencies.ModuleFolder, "worker");
-            var dll = Path.Combine(folder, "KnowledgeGraph.Worker.dll");
+            var folder = WorkerFolders().FirstOrDefault(f => File.Exists(Path.Combine(f, WorkerDll)))
+                ?? throw new KgException("WorkerNotInstalled", KgErrorKind.NotInstalled,
+                    $"Training and running learned classifiers needs the training worker, which is not installed. Install it beside this module: Install-PSResource {WorkerModuleName} -Version {ModuleVersion} (or build the module with build.ps1 Build).",
+                    WorkerModuleName);
             var apphost = Path.Combine(folder, OperatingSystem.IsWindows() ? "KnowledgeGraph.Worker.exe" : "KnowledgeGraph.Worker");
-            return File.Exists(apphost) && CanExecute(apphost) ? apphost : dll;
+            return File.Exists(apphost) && CanExecute(apphost) ? apphost : Path.Combine(folder, WorkerDll);
         }
     }
 
-    /// <summary>Where a worker may be: in the module, or in a KnowledgeGraph.Worker module next to it (any version folder).</summary>
+    private static string ModuleVersion => typeof(Trainers).Assembly.GetName().Version is { } v ? $"{v.Major}.{v.Minor}.{v.Build}" : "0.0.0";
+
+    /// <summary>Where a worker may be: in the module, or in a KnowledgeGraph.Worker module next to it (installed modules
+    /// live in &lt;Modules&gt;/&lt;Name&gt;/&lt;Version&gt;; a build or a saved copy may have no version folder).</summary>
     private static IEnumerable<string> WorkerFolders()
     {
-        yield return Path.Combine(Dependencies.ModuleFolder, "worker");
-        var modules = Path.GetDirectoryName(Path.GetDirectoryName(Dependencies.ModuleFolder.TrimEnd(Path.DirectorySeparatorChar)));
-        foreach (var root in new[] { Path.GetDirectoryName(Dependencies.ModuleFolder.TrimEnd(Path.DirectorySeparatorChar)), modules }.OfType<string>().Distinct())
+        var module = Dependencies.ModuleFolder.TrimEnd(Path.DirectorySeparatorChar);
+        yield return Path.Combine(module, "worker");
+        var parent = Path.GetDirectoryName(module);
+        var roots = new[] { parent, Path.GetDirectoryName(parent ?? "") }.OfType<string>().Where(r => r.Length > 0).Distinct();
+        foreach (var candidate in roots.Select(r => Path.Combine(r, WorkerModuleName)).Where(Directory.Exists))
         {
-            var candidate = Path.Combine(root, WorkerModuleName);
-            if (!Directory.Exists(candidate))
-            {
-                continue;
-            }
+            yield return Path.Combine(candidate, ModuleVersion, "worker");
             yield return Path.Combine(candidate, "worker");
-            foreach (var version in Directory.EnumerateDirectories(candidate).OrderByDescending(d => d, StringComparer.Ordinal))
+            foreach (var version in Directory.EnumerateDirectories(candidate).OrderByDescending(d => Version.TryParse(Path.GetFileName(d), out var v) ? v : new Version()))
             {
                 yield return Path.Combine(version, "worker");
             }

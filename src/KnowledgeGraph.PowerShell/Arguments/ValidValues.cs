@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using KnowledgeGraph.Environments;
 using KnowledgeGraph.Specs;
 
 namespace KnowledgeGraph.PowerShell.Arguments;
@@ -26,4 +27,24 @@ public readonly record struct WikibaseIdInput(string Value)
     public override string ToString() => Value;
 
     public static string[]? Texts(WikibaseIdInput[]? values) => values?.Select(v => v.Value).ToArray();
+}
+
+/// <summary>The type of every -Environment parameter: an environment, converted from and to <see cref="KgEnvironment"/>.
+/// Not the enum itself, because PowerShell completes an enum-typed parameter with the enum's names and never asks
+/// <see cref="EnvironmentCompleter"/>, so "dev" and "prod" would never be offered. Values arrive through
+/// [KgEnvironmentTransformation], which accepts every spelling and refuses anything else.</summary>
+public readonly record struct EnvironmentName(KgEnvironment Environment)
+{
+    public static implicit operator KgEnvironment(EnvironmentName name) => name.Environment;
+
+    public static implicit operator EnvironmentName(KgEnvironment environment) => new(environment);
+
+    public static EnvironmentName Parse(string text) => new(EnvironmentNames.Parse(text));
+
+    public override string ToString() => Environment.Name();
+
+    /// <summary>The environment's name (labs, sandbox, staging, production).</summary>
+    public string Name() => Environment.Name();
+
+    public static KgEnvironment[]? All(EnvironmentName[]? names) => names?.Select(n => n.Environment).ToArray();
 }

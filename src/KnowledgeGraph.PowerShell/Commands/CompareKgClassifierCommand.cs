@@ -37,7 +37,7 @@ public sealed class CompareKgClassifierCommand : KgCmdlet
     [Parameter(ParameterSetName = VersionSet, Mandatory = true, Position = 2)]
     [KgEnvironmentTransformation]
     [ArgumentCompleter(typeof(EnvironmentCompleter))]
-    public KgEnvironment Environment { get; set; }
+    public EnvironmentName Environment { get; set; }
 
     [Parameter(ParameterSetName = VersionSet, Mandatory = true)]
     [ModelVersionTransformation]
@@ -52,12 +52,12 @@ public sealed class CompareKgClassifierCommand : KgCmdlet
     [Parameter(ParameterSetName = EnvironmentSet, Mandatory = true)]
     [KgEnvironmentTransformation]
     [ArgumentCompleter(typeof(EnvironmentCompleter))]
-    public KgEnvironment ReferenceEnvironment { get; set; }
+    public EnvironmentName ReferenceEnvironment { get; set; }
 
     [Parameter(ParameterSetName = EnvironmentSet, Mandatory = true)]
     [KgEnvironmentTransformation]
     [ArgumentCompleter(typeof(EnvironmentCompleter))]
-    public KgEnvironment DifferenceEnvironment { get; set; }
+    public EnvironmentName DifferenceEnvironment { get; set; }
 
     protected override void Process()
     {

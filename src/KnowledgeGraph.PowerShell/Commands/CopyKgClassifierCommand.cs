@@ -18,7 +18,7 @@ public sealed class CopyKgClassifierCommand : ClassifierCmdlet
     [Parameter(ParameterSetName = InputObjectSet, Mandatory = true)]
     [KgEnvironmentTransformation]
     [ArgumentCompleter(typeof(EnvironmentCompleter))]
-    public override KgEnvironment? Environment { get; set; }
+    public override EnvironmentName? Environment { get; set; }
 
     /// <summary>The version to copy (vN); the newest in the source environment when omitted.</summary>
     [Parameter(ParameterSetName = ByIdSet, ValueFromPipelineByPropertyName = true)]
@@ -29,7 +29,7 @@ public sealed class CopyKgClassifierCommand : ClassifierCmdlet
     [Parameter(ParameterSetName = ByIdSet, Mandatory = true)]
     [KgEnvironmentTransformation]
     [ArgumentCompleter(typeof(EnvironmentCompleter))]
-    public KgEnvironment? SourceEnvironment { get; set; }
+    public EnvironmentName? SourceEnvironment { get; set; }
 
     [Parameter]
     public SwitchParameter PassThru { get; set; }

@@ -26,7 +26,7 @@ public sealed class DeployKgClassifierCommand : KgCmdlet
     [Parameter(Mandatory = true, Position = 1)]
     [KgEnvironmentTransformation]
     [ArgumentCompleter(typeof(EnvironmentCompleter))]
-    public KgEnvironment Environment { get; set; }
+    public EnvironmentName Environment { get; set; }
 
     [Parameter(Mandatory = true)]
     [ValidateSet(typeof(ClassifiersProfileValues))]

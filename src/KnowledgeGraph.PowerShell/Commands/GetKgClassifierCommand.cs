@@ -28,7 +28,7 @@ public sealed class GetKgClassifierCommand : KgCmdlet
     [KgEnvironmentTransformation(AllowWildcards = true)]
     [ArgumentCompleter(typeof(EnvironmentCompleter))]
     [SupportsWildcards]
-    public KgEnvironment[]? Environment { get; set; }
+    public EnvironmentName[]? Environment { get; set; }
 
     /// <summary>Only versions promoted with this profile.</summary>
     [Parameter]
@@ -58,7 +58,7 @@ public sealed class GetKgClassifierCommand : KgCmdlet
             Profile = ClassifiersProfile,
             Type = ClassifierType,
         };
-        foreach (var env in Environment ?? [.. EnvironmentNames.All])
+        foreach (var env in EnvironmentName.All(Environment) ?? [.. EnvironmentNames.All])
         {
             ErrorTarget = env.Name();
             try

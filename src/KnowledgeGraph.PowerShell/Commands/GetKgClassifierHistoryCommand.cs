@@ -27,11 +27,11 @@ public sealed class GetKgClassifierHistoryCommand : KgCmdlet
     [KgEnvironmentTransformation(AllowWildcards = true)]
     [ArgumentCompleter(typeof(EnvironmentCompleter))]
     [SupportsWildcards]
-    public KgEnvironment[]? Environment { get; set; }
+    public EnvironmentName[]? Environment { get; set; }
 
     protected override void Process()
     {
-        foreach (var env in Environment ?? [.. EnvironmentNames.All])
+        foreach (var env in EnvironmentName.All(Environment) ?? [.. EnvironmentNames.All])
         {
             foreach (var id in WikibaseIdInput.Texts(WikibaseId)!)
             {

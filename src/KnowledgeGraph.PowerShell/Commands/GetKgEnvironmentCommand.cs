@@ -15,12 +15,12 @@ public sealed class GetKgEnvironmentCommand : KgCmdlet
     [KgEnvironmentTransformation(AllowWildcards = true)]
     [ArgumentCompleter(typeof(EnvironmentCompleter))]
     [SupportsWildcards]
-    public KgEnvironment[]? Environment { get; set; }
+    public EnvironmentName[]? Environment { get; set; }
 
     protected override void Process()
     {
         var settings = KgSettings.Load();
-        foreach (var env in Environment ?? [.. EnvironmentNames.All])
+        foreach (var env in EnvironmentName.All(Environment) ?? [.. EnvironmentNames.All])
         {
             try
             {

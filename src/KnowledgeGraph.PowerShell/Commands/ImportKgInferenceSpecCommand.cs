@@ -24,7 +24,7 @@ public sealed class ImportKgInferenceSpecCommand : KgCmdlet
     [Parameter(Position = 1)]
     [KgEnvironmentTransformation]
     [ArgumentCompleter(typeof(EnvironmentCompleter))]
-    public KgEnvironment? Environment { get; set; }
+    public EnvironmentName? Environment { get; set; }
 
     [Parameter]
     public SwitchParameter Force { get; set; }

@@ -33,7 +33,7 @@ public sealed class PublishKgClassifierCommand : ClassifierCmdlet
     [Parameter]
     [KgEnvironmentTransformation]
     [ArgumentCompleter(typeof(EnvironmentCompleter))]
-    public KgEnvironment? SourceEnvironment { get; set; }
+    public EnvironmentName? SourceEnvironment { get; set; }
 
     /// <summary>With -SourceEnvironment: the classifier_specs folder to update (see Update-KgInferenceSpec).</summary>
     [Parameter]

@@ -21,7 +21,7 @@ public sealed class RemoveKgClassifierCommand : ClassifierCmdlet
     [Parameter(ParameterSetName = BlobsSet, Mandatory = true, Position = 0)]
     [KgEnvironmentTransformation]
     [ArgumentCompleter(typeof(EnvironmentCompleter))]
-    public override KgEnvironment? Environment { get; set; }
+    public override EnvironmentName? Environment { get; set; }
 
     /// <summary>The versions to remove; every version that is not promoted when omitted.</summary>
     [Parameter(ParameterSetName = ByIdSet)]

@@ -16,7 +16,7 @@ public sealed class SetKgEnvironmentCommand : KgCmdlet
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [KgEnvironmentTransformation]
     [ArgumentCompleter(typeof(EnvironmentCompleter))]
-    public KgEnvironment[]? Environment { get; set; }
+    public EnvironmentName[]? Environment { get; set; }
 
     /// <summary>s3://bucket[/prefix] or a local folder; {value} and {name} are replaced by the environment's value or name.</summary>
     [Parameter]
@@ -73,7 +73,7 @@ public sealed class SetKgEnvironmentCommand : KgCmdlet
         updated.Save();
         if (PassThru)
         {
-            foreach (var env in Environment ?? [.. EnvironmentNames.All])
+            foreach (var env in EnvironmentName.All(Environment) ?? [.. EnvironmentNames.All])
             {
                 WriteObject(EnvironmentInfo.From(EnvironmentConfiguration.Resolve(env, updated)));
             }

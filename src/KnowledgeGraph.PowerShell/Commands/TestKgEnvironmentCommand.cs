@@ -18,7 +18,7 @@ public sealed class TestKgEnvironmentCommand : KgCmdlet
     [KgEnvironmentTransformation(AllowWildcards = true)]
     [ArgumentCompleter(typeof(EnvironmentCompleter))]
     [SupportsWildcards]
-    public KgEnvironment[]? Environment { get; set; }
+    public EnvironmentName[]? Environment { get; set; }
 
     /// <summary>Check the store's content too (reads every registry record and manifest, and promoted versions' files).</summary>
     [Parameter]
@@ -30,7 +30,7 @@ public sealed class TestKgEnvironmentCommand : KgCmdlet
 
     protected override void Process()
     {
-        foreach (var env in Environment ?? [.. EnvironmentNames.All])
+        foreach (var env in EnvironmentName.All(Environment) ?? [.. EnvironmentNames.All])
         {
             var result = RunWithProgress($"Testing the {env.Name()} store", (_, ct) => EnvironmentTester.TestAsync(Stores, env, Deep, ct));
             foreach (var problem in result.Problems)

@@ -17,7 +17,7 @@ public sealed class UpdateKgInferenceSpecCommand : KgCmdlet
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [KgEnvironmentTransformation(AllowWildcards = true)]
     [ArgumentCompleter(typeof(EnvironmentCompleter))]
-    public KgEnvironment[]? Environment { get; set; }
+    public EnvironmentName[]? Environment { get; set; }
 
     /// <summary>The classifier_specs folder (holding v2/); else $env:KG_SPEC_PATH, else the nearest classifier_specs at or above the current location.</summary>
     [Parameter]
@@ -30,7 +30,7 @@ public sealed class UpdateKgInferenceSpecCommand : KgCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    protected override void Process() => _environments.AddRange(Environment ?? []);
+    protected override void Process() => _environments.AddRange(EnvironmentName.All(Environment) ?? []);
 
     protected override void End()
     {
