@@ -116,12 +116,12 @@ public abstract class KgCmdlet : PSCmdlet
         }
         try
         {
-            return ShouldContinue($"{action} on {target} in production? Use -Force to skip this question.", "Change production", ref _yesToAll, ref _noToAll);
+            return ShouldContinue($"{action}: {target}. This changes production; go ahead? (Use -Force to skip this question.)", "Change production", ref _yesToAll, ref _noToAll);
         }
         catch (Exception e) when (e is PSInvalidOperationException or HostException or NotImplementedException or PSNotImplementedException)
         {
             WriteKgError(new KgException("ProductionConfirmationRequired", KgErrorKind.PermissionDenied,
-                $"{action} on {target} changes production and needs confirmation, but this session cannot ask (it is non-interactive). Add -Force to confirm it in the command. Nothing was changed.",
+                $"{action}: {target}. This changes production and needs confirmation, but this session cannot ask (it is non-interactive). Add -Force to confirm it in the command. Nothing was changed.",
                 target, e));
             return false;
         }

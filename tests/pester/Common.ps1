@@ -18,16 +18,23 @@ function New-KgTestHome {
 }
 
 # Runs a script in a new pwsh process (with the module's manifest in $env:KG_TEST_MODULE) and returns its output.
+# -InputText makes it an interactive session whose answers to prompts are those lines.
 function Invoke-KgChild {
-    param([Parameter(Mandatory)] [string] $Script, [hashtable] $Environment = @{})
+    param([Parameter(Mandatory)] [string] $Script, [hashtable] $Environment = @{}, [string[]] $InputText)
     $psi = [System.Diagnostics.ProcessStartInfo]::new($script:Pwsh)
-    foreach ($a in '-NoProfile', '-NonInteractive', '-Command', $Script) { $psi.ArgumentList.Add($a) }
+    $arguments = $PSBoundParameters.ContainsKey('InputText') ? @('-NoProfile', '-Command', $Script) : @('-NoProfile', '-NonInteractive', '-Command', $Script)
+    foreach ($a in $arguments) { $psi.ArgumentList.Add($a) }
     $psi.RedirectStandardOutput = $true
     $psi.RedirectStandardError = $true
+    $psi.RedirectStandardInput = $PSBoundParameters.ContainsKey('InputText')
     $psi.Environment['KG_TEST_MODULE'] = $script:ModuleManifest
     $psi.Environment['NO_COLOR'] = '1'
     foreach ($k in $Environment.Keys) { $psi.Environment[$k] = $Environment[$k] }
     $p = [System.Diagnostics.Process]::Start($psi)
+    if ($psi.RedirectStandardInput) {
+        foreach ($line in $InputText) { $p.StandardInput.WriteLine($line) }
+        $p.StandardInput.Close()
+    }
     $stderr = $p.StandardError.ReadToEndAsync()
     $stdout = $p.StandardOutput.ReadToEnd()
     $p.WaitForExit()
