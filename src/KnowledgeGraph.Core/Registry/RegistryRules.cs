@@ -181,7 +181,9 @@ public static class RegistryRules
     {
         var manifest = version.Manifest;
         var registryVersion = ModelVersion.Parse(spec.RegistryVersion, "registry version");
-        var profile = ClassifiersProfiles.Parse(spec.ClassifiersProfile);
+        // The original's files have entries without a profile (a warning in Test-KgInferenceSpec); they are imported
+        // as they are, so that the spec comes out the same, and get a profile with Set-KgClassifierMetadata.
+        var profile = spec.ClassifiersProfile is null ? null : ClassifiersProfiles.Parse(spec.ClassifiersProfile);
         var sources = DontRunOnSources.Normalise((spec.DontRunOn ?? []).Select(DontRunOnSources.Parse));
         var where = $"{state.WikibaseId} in {environment.Name()}";
         var existing = state.Find(registryVersion);
@@ -202,7 +204,10 @@ public static class RegistryRules
                 $"{state.WikibaseId}/{manifest.ClassifierId} is already promoted in {environment.Name()} as registry {promoted.RegistryVersion}; a spec lists each classifier once, so the entry at {registryVersion} is not imported.",
                 $"{state.WikibaseId}/{manifest.ClassifierId}");
         }
-        CheckMultiplicity(state, state.WikibaseId, environment, profile, except: []);
+        if (profile is not null)
+        {
+            CheckMultiplicity(state, state.WikibaseId, environment, profile, except: []);
+        }
         return new RegistryRecord
         {
             Sequence = 0,
@@ -215,7 +220,7 @@ public static class RegistryRules
             ClassifierId = manifest.ClassifierId,
             ModelVersion = manifest.Version,
             ManifestSha256 = version.ManifestSha256,
-            ConceptId = spec.ConceptId ?? manifest.Metadata.ConceptId,
+            ConceptId = spec.ConceptId,
             ClassifierName = manifest.Metadata.ClassifierName,
             Profile = profile,
             DontRunOn = sources,

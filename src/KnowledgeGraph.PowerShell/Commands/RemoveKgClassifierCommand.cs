@@ -18,7 +18,7 @@ public sealed class RemoveKgClassifierCommand : ClassifierCmdlet
 
     [Parameter(ParameterSetName = ByIdSet, Mandatory = true, Position = 2, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = InputObjectSet)]
-    [Parameter(ParameterSetName = BlobsSet, Mandatory = true, Position = 0)]
+    [Parameter(ParameterSetName = BlobsSet, Mandatory = true)]
     [KgEnvironmentTransformation]
     [ArgumentCompleter(typeof(EnvironmentCompleter))]
     public override EnvironmentName? Environment { get; set; }
