@@ -83,14 +83,22 @@ public static class SpecImport
     }
 
     // Deterministic, so that importing again finds the same stand-in instead of storing another.
-    private static byte[] ModelCard(string wikibaseId, string classifierId, string? conceptId) => ModelFiles.Json(w =>
+    private static byte[] ModelCard(string wikibaseId, string classifierId, string? conceptId) => Text.KgJson.ToBytes(new ImportedModelCard
     {
-        w.WriteStartObject();
-        w.WriteString("schema", ModelSchema);
-        w.WriteString("wikibase_id", wikibaseId);
-        w.WriteString("classifier_id", classifierId);
-        if (conceptId is null) w.WriteNull("concept_id"); else w.WriteString("concept_id", conceptId);
-        w.WriteString("note", "Imported from a classifier spec file: the model was trained by another system and is not stored here.");
-        w.WriteEndObject();
-    });
+        Schema = ModelSchema,
+        WikibaseId = wikibaseId,
+        ClassifierId = classifierId,
+        ConceptId = conceptId,
+        Note = "Imported from a classifier spec file: the model was trained by another system and is not stored here.",
+    }, Text.KgJson.Indented.ImportedModelCard);
+}
+
+/// <summary>The model file of an imported stand-in (<c>kgtools.imported-model/1</c>).</summary>
+internal sealed record ImportedModelCard
+{
+    public string? Schema { get; init; }
+    public string? WikibaseId { get; init; }
+    public string? ClassifierId { get; init; }
+    public string? ConceptId { get; init; }
+    public string? Note { get; init; }
 }

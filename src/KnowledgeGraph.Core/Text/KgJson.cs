@@ -25,6 +25,7 @@ namespace KnowledgeGraph.Text;
 [JsonSerializable(typeof(RunRecordDocument))]
 [JsonSerializable(typeof(List<EvaluationRowDocument>))]
 [JsonSerializable(typeof(JsonElement))]
+[JsonSerializable(typeof(ImportedModelCard))]
 internal sealed partial class KgJsonContext : JsonSerializerContext;
 
 /// <summary>The settings file keeps its camelCase names (<c>profileName</c>, <c>endpointUrl</c>).</summary>
