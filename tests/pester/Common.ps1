@@ -113,3 +113,27 @@ function Get-KgChildEnvironment {
     }
     return $vars
 }
+
+# Starts a pwsh child running $Script (after importing the module), with this test's home and store.
+function Start-KgChild([string] $Script, [hashtable] $Extra = @{}) {
+    $psi = [System.Diagnostics.ProcessStartInfo]::new($Pwsh)
+    foreach ($a in '-NoProfile', '-NonInteractive', '-Command', "Import-Module `$env:KG_TEST_MODULE; $Script") { $psi.ArgumentList.Add($a) }
+    $psi.RedirectStandardOutput = $true
+    $psi.RedirectStandardError = $true
+    $psi.Environment['KG_TEST_MODULE'] = $ModuleManifest
+    $psi.Environment['NO_COLOR'] = '1'
+    $vars = Get-KgChildEnvironment
+    foreach ($k in $Extra.Keys) { $vars[$k] = $Extra[$k] }
+    foreach ($k in $vars.Keys) { $psi.Environment[$k] = $vars[$k] }
+    $p = [System.Diagnostics.Process]::Start($psi)
+    [pscustomobject]@{ Process = $p; Out = $p.StandardOutput.ReadToEndAsync(); Err = $p.StandardError.ReadToEndAsync() }
+}
+
+# Polls $Condition until it is true, failing the test after $Seconds.
+function Wait-Until([scriptblock] $Condition, [int] $Seconds = 60) {
+    $deadline = [datetime]::UtcNow.AddSeconds($Seconds)
+    while (-not (& $Condition)) {
+        if ([datetime]::UtcNow -gt $deadline) { throw "Timed out waiting for $Condition" }
+        Start-Sleep -Milliseconds 50
+    }
+}

@@ -42,17 +42,10 @@ Describe 'Remove-KgClassifier on the <Kind> store' -ForEach $StoreKinds {
     }
 
     It 'collects the blobs a killed upload left behind' -Skip:(-not $Available) {
-        $envVars = Get-KgChildEnvironment
-        $envVars['KG_TEST_WRITE_DELAY_MS'] = '1500'
-        $psi = [System.Diagnostics.ProcessStartInfo]::new($Pwsh)
-        foreach ($a in '-NoProfile', '-NonInteractive', '-Command', 'Import-Module $env:KG_TEST_MODULE; Invoke-KgTraining Q9001 -Environment labs') { $psi.ArgumentList.Add($a) }
-        $psi.RedirectStandardOutput = $true
-        $psi.Environment['KG_TEST_MODULE'] = $ModuleManifest
-        foreach ($k in $envVars.Keys) { $psi.Environment[$k] = $envVars[$k] }
-        $child = [System.Diagnostics.Process]::Start($psi)
+        $child = Start-KgChild 'Invoke-KgTraining Q9001 -Environment labs' @{ KG_TEST_WRITE_DELAY_MS = '1500' }
         Start-Sleep -Seconds 4   # past the first blob (about 1.5 s), before the manifest
-        $child.Kill()
-        $child.WaitForExit()
+        $child.Process.Kill()
+        $child.Process.WaitForExit()
         Get-KgClassifier Q9001 -Environment labs -AllVersions | Should -BeNullOrEmpty
         $spared = Remove-KgClassifier -Environment labs -UnreferencedBlobs   # within the grace period: spared
         $spared.BlobsRemoved | Should -Be 0
