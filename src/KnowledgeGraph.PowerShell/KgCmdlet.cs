@@ -106,7 +106,7 @@ public abstract class KgCmdlet : PSCmdlet
         {
             return true; // -Confirm:$false skips the question; -Confirm has just asked it
         }
-        if (SessionState.PSVariable.GetValue("ConfirmPreference") is ConfirmImpact preference && (preference == ConfirmImpact.None || preference <= ConfirmImpact.Medium))
+        if (SessionState.PSVariable.GetValue("ConfirmPreference") is ConfirmImpact preference && preference <= ConfirmImpact.Medium)
         {
             return true; // 'None' skips it; 'Medium' or lower made ShouldProcess ask already
         }
