@@ -34,14 +34,6 @@ public sealed class ConceptVocabulary
     /// <summary>The vocabulary of a concept and its labelled passages.</summary>
     public static ConceptVocabulary Of(Concept concept, IEnumerable<LabelledPassage> labelled) => new(Counted(concept, labelled, null));
 
-    /// <summary>The vocabulary as the passages of every document but <paramref name="document"/> make it (a jackknife:
-    /// a passage's own spans never put a word into the vocabulary its features are computed with).</summary>
-    public static Func<string, ConceptVocabulary> ByDocument(Concept concept, IReadOnlyList<LabelledPassage> labelled)
-    {
-        var cache = new Dictionary<string, ConceptVocabulary>(StringComparer.Ordinal);
-        return document => cache.TryGetValue(document, out var v) ? v : cache[document] = new ConceptVocabulary(Counted(concept, labelled, document));
-    }
-
     private static IEnumerable<string> Counted(Concept concept, IEnumerable<LabelledPassage> labelled, string? leaveOut)
     {
         var documents = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);

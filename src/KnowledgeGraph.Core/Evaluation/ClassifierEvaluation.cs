@@ -72,6 +72,9 @@ public sealed record ClassifierEvaluation
             RecallHigh = estimate.Recall.High,
         };
 
+    public override string ToString() =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{WikibaseId} {ClassifierId} {Group} {Level}: P {Precision:0.000} R {Recall:0.000} F1 {F1:0.000}");
+
     public static ClassifierEvaluation From(EvaluationRow row, string? wikibaseId, string classifierId, string classifierName) => new()
     {
         WikibaseId = wikibaseId,

@@ -71,7 +71,7 @@ public sealed class InvokeKgTrainingCommand : KgCmdlet
     [AllowEmptyString]
     public string[]? CorpusPath { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
         var service = Trainers.Service;
         IReadOnlyList<LabelledPassage> extra;

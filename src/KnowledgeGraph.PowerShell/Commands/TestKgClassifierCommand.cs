@@ -84,7 +84,7 @@ public sealed class TestKgClassifierCommand : KgCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    protected override void BeginProcessing()
+    protected override void Begin()
     {
         _resolver = new ClassifierResolver(() => Stores);
         try
@@ -109,7 +109,7 @@ public sealed class TestKgClassifierCommand : KgCmdlet
         _resolver?.Dispose();
     }
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
         try
         {
@@ -151,7 +151,7 @@ public sealed class TestKgClassifierCommand : KgCmdlet
         }
     }
 
-    protected override void EndProcessing() => _resolver?.Dispose();
+    protected override void End() => _resolver?.Dispose();
 
     private (List<ClassifierEvaluation> Rows, CorpusScanResult Scan, IReadOnlyList<ReviewLine>? Reviewed, ReviewEstimate? Estimate) EvaluateOnCorpus(IClassifier classifier)
     {

@@ -15,20 +15,16 @@ public sealed class PassageFeatures
     public required long[][] CharIds { get; init; }
     /// <summary>[token, DenseSize] row-major.</summary>
     public required float[] Dense { get; init; }
-    public required int DenseSize { get; init; }
 }
 
 /// <summary>Turns passages into <see cref="PassageFeatures"/>. Dense features per token: six shape flags (capitalised,
 /// all capitals, has a digit, punctuation, has a hyphen, long), then B/I/O one-hot of the concept's own labels (the
-/// keyword classifier), B/I/O one-hot of a gazetteer of gold strings seen in training, and (with VocabularyFeature)
-/// whether the token is a word of the concept's vocabulary.</summary>
+/// keyword classifier) and B/I/O one-hot of a gazetteer of gold strings seen in training.</summary>
 public sealed class SpanFeaturizer(SpanTaggerSettings settings, KeywordClassifier conceptLabels)
 {
-    public static int DenseSizeFor(SpanTaggerSettings settings) => settings.VocabularyFeature ? 13 : 12;
+    public const int DenseSize = 12;
 
-    public int DenseSize { get; } = DenseSizeFor(settings);
-
-    public PassageFeatures Featurize(string text, KeywordClassifier? gazetteer, Corpus.ConceptVocabulary? vocabulary = null)
+    public PassageFeatures Featurize(string text, KeywordClassifier? gazetteer)
     {
         var tokens = WordTokenizer.Tokenize(text);
         var labelTags = Tags(text, tokens, conceptLabels.Predict(text));
@@ -52,12 +48,8 @@ public sealed class SpanFeaturizer(SpanTaggerSettings settings, KeywordClassifie
             dense[o + 5] = t.Length >= 8 ? 1 : 0;
             dense[o + 6 + labelTags[i]] = 1;
             dense[o + 9 + gazetteerTags[i]] = 1;
-            if (DenseSize > 12 && vocabulary is not null && vocabulary.Contains(lower))
-            {
-                dense[o + 12] = 1;
-            }
         }
-        return new PassageFeatures { Text = text, Tokens = tokens, WordIds = words, CharIds = chars, Dense = dense, DenseSize = DenseSize };
+        return new PassageFeatures { Text = text, Tokens = tokens, WordIds = words, CharIds = chars, Dense = dense };
     }
 
     /// <summary>Per token: 0 outside every span (O), 1 at the first token of a span (B), 2 inside it (I).</summary>

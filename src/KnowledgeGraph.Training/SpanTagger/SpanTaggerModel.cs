@@ -22,8 +22,7 @@ public sealed class SpanTaggerModel : ILearnedModel
     private readonly Device _device;
     private readonly string[] _labellers;
 
-    internal SpanTaggerModel(Concept concept, string id, SpanTaggerSettings settings, SpanTaggerNet net, Gazetteer? gazetteer, Device device, double threshold = 0,
-        Corpus.ConceptVocabulary? vocabulary = null)
+    internal SpanTaggerModel(Concept concept, string id, SpanTaggerSettings settings, SpanTaggerNet net, Gazetteer? gazetteer, Device device, double threshold = 0)
     {
         if (threshold is < 0 or >= 1 || double.IsNaN(threshold))
         {
@@ -39,11 +38,7 @@ public sealed class SpanTaggerModel : ILearnedModel
         _featurizer = new SpanFeaturizer(settings, new KeywordClassifier(concept));
         _device = device;
         _labellers = [$"{Name}(\"{concept.PreferredLabel}\")"];
-        Vocabulary = vocabulary;
     }
-
-    /// <summary>The concept's vocabulary the vocabulary feature is computed with (null without that feature).</summary>
-    public Corpus.ConceptVocabulary? Vocabulary { get; }
 
     public string Name => ClassifierType.SpanTagger.ClassName();
     public string Id { get; }
@@ -83,16 +78,10 @@ public sealed class SpanTaggerModel : ILearnedModel
             foreach (var s in g.Strings) writer.WriteStringValue(s);
             writer.WriteEndArray();
         }
-        if (Vocabulary is { } v)
-        {
-            writer.WriteStartArray("vocabulary");
-            foreach (var w in v.Words.Order(StringComparer.Ordinal)) writer.WriteStringValue(w);
-            writer.WriteEndArray();
-        }
     }
 
     /// <summary>A passage's features as this model sees them at prediction time.</summary>
-    internal PassageFeatures Featurize(string text) => _featurizer.Featurize(text, _gazetteerMatcher, Vocabulary);
+    internal PassageFeatures Featurize(string text) => _featurizer.Featurize(text, _gazetteerMatcher);
 
     /// <summary>Per passage, the highest probability that a span begins at one of its tokens (P(B)): how close the
     /// passage comes to being tagged, also when no span is decoded (what hard-negative mining ranks by).</summary>

@@ -20,7 +20,7 @@ public sealed class SpanTaggerNet : nn.Module<SpanBatch, Tensor>
         words = nn.Embedding(s.WordBuckets, s.WordDim, padding_idx: 0);
         chars = nn.EmbeddingBag(s.CharBuckets, s.CharDim, mode: EmbeddingBagMode.Mean);
         inputDropout = nn.Dropout(s.Dropout);
-        lstm = nn.LSTM(s.WordDim + s.CharDim + SpanFeaturizer.DenseSizeFor(s), s.Hidden, numLayers: 1, batchFirst: true, bidirectional: true);
+        lstm = nn.LSTM(s.WordDim + s.CharDim + SpanFeaturizer.DenseSize, s.Hidden, numLayers: 1, batchFirst: true, bidirectional: true);
         outputDropout = nn.Dropout(s.Dropout);
         output = nn.Linear(2 * s.Hidden, 3);
         RegisterComponents();
@@ -55,7 +55,7 @@ public sealed class SpanBatch : IDisposable
     {
         var b = passages.Count;
         var t = Math.Max(1, passages.Max(p => p.Tokens.Count));
-        var denseSize = passages[0].DenseSize;
+        const int denseSize = SpanFeaturizer.DenseSize;
         var wordIds = new long[b * t];
         var dense = new float[b * t * denseSize];
         var labels = new long[b * t];

@@ -25,17 +25,14 @@ public sealed record SpanTaggerSettings : ILearnedSettings<SpanTaggerSettings>
     /// <summary>At least this many optimiser steps: small data sets get more (short) epochs, so they learn too.</summary>
     public int MinSteps { get; init; } = 300;
     public bool Gazetteer { get; init; } = true;
-    /// <summary>A token feature: whether the token is a word of the concept's vocabulary (its single-word labels and
-    /// what annotators labelled on their own; jackknifed by document in training).</summary>
-    public bool VocabularyFeature { get; init; } = true;
     /// <summary>With a corpus: negatives per epoch, hard negatives to find, and when (a fraction of the epochs).</summary>
     public int NegativesPerEpoch { get; init; } = 400;
     public int HardNegatives { get; init; } = 800;
     public double MineAt { get; init; } = 0.35;
     /// <summary>Whether hard negatives are also searched among the corpus's near misses (passages using words of the spans).</summary>
-    public bool MineNearMisses { get; init; }
+    public bool MineNearMisses { get; init; } = true;
     /// <summary>With a corpus: each labelled passage this many times per epoch.</summary>
-    public int LabelledRepeat { get; init; } = 1;
+    public int LabelledRepeat { get; init; } = 2;
     /// <summary>The loss weight of a corpus negative's tokens (labelled tokens weigh by class, "balanced").</summary>
     public double CorpusTokenWeight { get; init; } = 1.0;
     /// <summary>Corpus negatives checked after each epoch (all of them choose the threshold at the end).</summary>
@@ -65,7 +62,7 @@ public sealed record SpanTaggerSettings : ILearnedSettings<SpanTaggerSettings>
         $"wd={PythonStr.Float(WeightDecay)}", $"warmup={PythonStr.Float(WarmupFraction)}",
         $"epochs={MaxEpochs.ToString(CultureInfo.InvariantCulture)}", $"patience={Patience.ToString(CultureInfo.InvariantCulture)}",
         $"steps={MinSteps.ToString(CultureInfo.InvariantCulture)}",
-        $"gazetteer={Gazetteer}", $"vocabulary={VocabularyFeature}",
+        $"gazetteer={Gazetteer}",
         $"negatives={NegativesPerEpoch.ToString(CultureInfo.InvariantCulture)}/{HardNegatives.ToString(CultureInfo.InvariantCulture)}@{PythonStr.Float(MineAt)}",
         $"validation={EpochValidationNegatives.ToString(CultureInfo.InvariantCulture)}", $"corpus-weight={PythonStr.Float(CorpusTokenWeight)}", $"repeat={LabelledRepeat.ToString(CultureInfo.InvariantCulture)}", $"near={MineNearMisses}");
 }

@@ -31,15 +31,10 @@ internal static class SpanTaggerTrainer
         var fitIds = fit.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
         var gazetteer = settings.Gazetteer ? new Gazetteer(fit.Concat(raw.Where(p => fitIds.Contains(p.Id)))) : null;
         var featurizer = new SpanFeaturizer(settings, new KeywordClassifier(concept));
-        // The vocabulary of the fitting passages, and for each of them the one its own document did not contribute to.
-        var fitRaw = raw.Where(p => fitIds.Contains(p.Id)).ToArray();
-        var vocabulary = settings.VocabularyFeature ? Corpus.ConceptVocabulary.Of(concept, fitRaw) : null;
-        var vocabularyWithout = Corpus.ConceptVocabulary.ByDocument(concept, fitRaw);
-        PassageFeatures Unseen(string text) => featurizer.Featurize(text, gazetteer?.All, vocabulary);
+        PassageFeatures Unseen(string text) => featurizer.Featurize(text, gazetteer?.All);
         var fixedExamples = fit.Select(p =>
         {
-            var document = DocumentFolds.DocumentOf(p);
-            var f = featurizer.Featurize(p.Text, gazetteer?.ForDocument(document), vocabulary is null ? null : vocabularyWithout(document));
+            var f = featurizer.Featurize(p.Text, gazetteer?.ForDocument(DocumentFolds.DocumentOf(p)));
             return new Example(f, SpanFeaturizer.Tags(p.Text, f.Tokens, p.Spans));
         }).ToList();
         var negatives = (corpus?.Negatives ?? []).Select(p => Negative(Unseen(p.Text))).ToList();
@@ -47,8 +42,7 @@ internal static class SpanTaggerTrainer
 
         var net = new SpanTaggerNet(settings).to(device);
         var id = SpanTaggerModel.MakeId(concept, settings, input.Seed, input.TrainingDataSha256, corpus?.Summary.Sha256 is { } sha ? $"{sha}:{corpus.Summary.Seed}" : null);
-        var model = new SpanTaggerModel(concept, id, settings, net, settings.Gazetteer ? new Gazetteer(gold.Concat(raw)) : null, device,
-            vocabulary: settings.VocabularyFeature ? Corpus.ConceptVocabulary.Of(concept, raw) : null);
+        var model = new SpanTaggerModel(concept, id, settings, net, settings.Gazetteer ? new Gazetteer(gold.Concat(raw)) : null, device);
         var check = ValidationSet.Create(validation, corpus);
         var validationFeatures = validation.Select(p => Unseen(p.Text)).ToList();
         var corpusValidationFeatures = check.CorpusNegatives.Select(Unseen).ToList();

@@ -12,15 +12,8 @@ internal sealed class SpanTaggerType : LearnedType<SpanTaggerSettings>
     public override ILearnedModel Load(ModelCard card, byte[] weights, TorchSharp.torch.Device device)
     {
         var settings = card.Settings<SpanTaggerSettings>();
-        if (card.IsVersion1)
-        {
-            settings = settings with { VocabularyFeature = false }; // schema 1 had no vocabulary feature
-        }
         var gazetteer = card.Root.TryGetProperty("gazetteer", out var g) ? new Gazetteer(g.EnumerateArray().Select(x => x.GetString()!)) : null;
-        var vocabulary = settings.VocabularyFeature
-            ? new Corpus.ConceptVocabulary(card.Root.TryGetProperty("vocabulary", out var v) ? v.EnumerateArray().Select(x => x.GetString()!) : [])
-            : null;
         var net = ModelCard.LoadWeights(new SpanTaggerNet(settings), weights, device);
-        return new SpanTaggerModel(card.Concept, card.ClassifierId, settings, net, gazetteer, device, card.Threshold, vocabulary);
+        return new SpanTaggerModel(card.Concept, card.ClassifierId, settings, net, gazetteer, device, card.Threshold);
     }
 }
