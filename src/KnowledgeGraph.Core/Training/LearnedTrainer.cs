@@ -50,6 +50,7 @@ public sealed class LearnedTrainer(string workerPath) : IClassifierTrainer
                 Seed = request.Options.Seed,
                 Threads = request.Options.Threads,
                 Epochs = request.Options.Epochs,
+                Settings = request.Options.Settings,
                 Output = output,
             };
             var result = await worker.SendAsync<TrainedMessage>(trainRequest, p => progress?.Report(WorkProgress.Step(
@@ -92,6 +93,7 @@ public sealed class LearnedTrainer(string workerPath) : IClassifierTrainer
             }
             return new TrainedModel
             {
+                RequireGpu = request.Type.Info().Requirements?.GpuBound ?? false,
                 ClassifierId = result.ClassifierId,
                 ClassifierName = result.ClassifierName,
                 Files = files,

@@ -31,6 +31,9 @@ public sealed record LearnedOptions
     public int Seed { get; init; } = 42;
     public int Threads { get; init; } = 0;
     public int? Epochs { get; init; }
+    /// <summary>Hyper-parameters of the learned type to change from its defaults (-Setting), as a JSON object; they
+    /// enter the classifier ID. The type refuses a name it does not have, naming the ones it has.</summary>
+    public System.Text.Json.JsonElement? Settings { get; init; }
 }
 
 /// <summary>A trained model, ready to be stored: its files and what training recorded.</summary>

@@ -1,4 +1,6 @@
+using System.Collections;
 using System.Management.Automation;
+using System.Text.Json;
 using KnowledgeGraph.Classification;
 using KnowledgeGraph.Concepts;
 using KnowledgeGraph.Configuration;
@@ -71,15 +73,24 @@ public sealed class InvokeKgTrainingCommand : KgCmdlet
     [AllowEmptyString]
     public string[]? CorpusPath { get; set; }
 
+    /// <summary>Hyper-parameters of a learned type to change from its defaults, such as @{ BatchSize = 32;
+    /// AccumulationSteps = 2 } for a TransformerClassifier on a GPU. They enter the classifier ID; a name the type does
+    /// not have is an error that lists the ones it has.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public Hashtable? Setting { get; set; }
+
     protected override void Process()
     {
         var service = Trainers.Service;
         IReadOnlyList<LabelledPassage> extra;
         IReadOnlyList<string> corpus;
+        JsonElement? settings;
         try
         {
             extra = (TrainingDataPath ?? []).SelectMany(p => TrainingDataFile.Read(ResolvePath(p))).ToArray();
             corpus = TrainingCorpus(CorpusPath, IsBound(nameof(CorpusPath)), ClassifierType);
+            settings = LearnedSettings(Setting, ClassifierType);
         }
         catch (KgException e)
         {
@@ -99,7 +110,7 @@ public sealed class InvokeKgTrainingCommand : KgCmdlet
                     Environment = Environment,
                     Evaluate = !NoEvaluate,
                     ExtraTrainingData = extra,
-                    Options = new LearnedOptions { Device = Device, Seed = Seed, Threads = ThreadCount, Epochs = MaxEpochs },
+                    Options = new LearnedOptions { Device = Device, Seed = Seed, Threads = ThreadCount, Epochs = MaxEpochs, Settings = settings },
                     CorpusPaths = corpus,
                 };
                 if (LocalOnly)

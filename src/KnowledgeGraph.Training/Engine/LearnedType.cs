@@ -41,14 +41,21 @@ public sealed record LearnedTrainingInput
         var node = System.Text.Json.Nodes.JsonNode.Parse(JsonSerializer.Serialize(defaults, ModelCard.SettingsJson))!.AsObject();
         foreach (var property in overrides.EnumerateObject())
         {
-            if (!node.ContainsKey(property.Name))
-            {
-                throw new KgException("InvalidSettings", KgErrorKind.InvalidArgument,
+            // Names as a user types them in a hashtable (-Setting @{ batchsize = 32 }): any case.
+            var name = node.Select(p => p.Key).FirstOrDefault(k => string.Equals(k, property.Name, StringComparison.OrdinalIgnoreCase))
+                ?? throw new KgException("InvalidSettings", KgErrorKind.InvalidArgument,
                     $"'{property.Name}' is not a setting of {typeof(T).Name}. Valid settings: {string.Join(", ", node.Select(p => p.Key))}.", property.Name);
-            }
-            node[property.Name] = System.Text.Json.Nodes.JsonNode.Parse(property.Value.GetRawText());
+            node[name] = System.Text.Json.Nodes.JsonNode.Parse(property.Value.GetRawText());
         }
-        return node.Deserialize<T>(ModelCard.SettingsJson)!;
+        try
+        {
+            return node.Deserialize<T>(ModelCard.SettingsJson)!;
+        }
+        catch (JsonException e)
+        {
+            throw new KgException("InvalidSettings", KgErrorKind.InvalidArgument,
+                $"A setting of {typeof(T).Name} has a value of the wrong kind ({e.Path}: {e.Message.Split('.')[0]}). Its defaults: {JsonSerializer.Serialize(defaults, ModelCard.SettingsJson)}.", e.Path, e);
+        }
     }
 }
 

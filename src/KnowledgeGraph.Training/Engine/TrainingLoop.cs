@@ -17,6 +17,8 @@ public sealed record LoopSettings
     public required int MinSteps { get; init; }
     public required int Patience { get; init; }
     public required int BatchSize { get; init; }
+    /// <summary>Batches whose gradients add up before each optimiser step (an effective batch of BatchSize times this).</summary>
+    public int AccumulationSteps { get; init; } = 1;
     /// <summary>Corpus negatives in each epoch (a fresh draw each time from the negatives, and the hard negatives once mined).</summary>
     public int NegativesPerEpoch { get; init; }
     /// <summary>When to search the mining pool for hard negatives, as a fraction of the epochs (0: never).</summary>
@@ -67,7 +69,8 @@ internal sealed class TrainingLoop<TExample>
         var batchesPerEpoch = (examplesPerEpoch + Settings.BatchSize - 1) / Settings.BatchSize;
         var (maxEpochs, minEpochs) = Settings.Epochs(batchesPerEpoch);
         var mineEpoch = Mine is not null && Settings.MineAt > 0 && maxEpochs >= 2 ? Math.Max(1, (int)Math.Round(maxEpochs * Settings.MineAt)) : 0;
-        var totalSteps = Math.Max(1, batchesPerEpoch * maxEpochs);
+        var accumulation = Math.Max(1, Settings.AccumulationSteps);
+        var totalSteps = Math.Max(1, (batchesPerEpoch + accumulation - 1) / accumulation * maxEpochs);
         var warmup = Math.Max(1, (int)(totalSteps * Settings.WarmupFraction));
 
         using var optimizer = optim.AdamW(Network.parameters(), lr: Settings.LearningRate, weight_decay: Settings.WeightDecay);
@@ -87,16 +90,21 @@ internal sealed class TrainingLoop<TExample>
             var epochExamples = Enumerable.Repeat(fixedExamples, repeat).SelectMany(x => x).Concat(draw.Next(perEpoch)).ToList();
             var order = Batches ?? ShuffledChunks;
             var totalLoss = 0.0;
-            foreach (var members in order(epochExamples, Settings.BatchSize, random))
+            var batches = order(epochExamples, Settings.BatchSize, random).ToList();
+            for (var k = 0; k < batches.Count; k++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
-                optimizer.zero_grad();
+                if (k % accumulation == 0) optimizer.zero_grad();
+                var members = batches[k];
                 var loss = Loss(members.Select(i => epochExamples[i]).ToArray());
-                loss.backward();
-                nn.utils.clip_grad_norm_(Network.parameters(), 1.0);
-                optimizer.step();
-                schedule.step();
+                (accumulation == 1 ? loss : loss / accumulation).backward();
+                if ((k + 1) % accumulation == 0 || k + 1 == batches.Count)
+                {
+                    nn.utils.clip_grad_norm_(Network.parameters(), 1.0);
+                    optimizer.step();
+                    schedule.step();
+                }
                 totalLoss += loss.item<float>() * members.Length;
             }
             Network.eval();

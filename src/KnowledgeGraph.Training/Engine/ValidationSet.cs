@@ -16,6 +16,9 @@ internal sealed class ValidationSet
 
     public int Count => Labelled.Count + CorpusNegatives.Count;
 
+    /// <summary>The thresholds a passage-level type chooses from: 0.05 to 0.95 in steps of 0.05.</summary>
+    public static IReadOnlyList<double> PassageThresholds { get; } = Enumerable.Range(1, 19).Select(i => i / 20.0).ToArray();
+
     public static ValidationSet Create(IReadOnlyList<LabelledPassage> labelled, Corpus.CorpusSample? corpus)
     {
         var negatives = corpus?.Validation.Select(p => p.Text).ToArray() ?? [];

@@ -4,7 +4,7 @@ using KnowledgeGraph.Identifiers;
 namespace KnowledgeGraph.Training.PassageClassifier;
 
 /// <summary>The passage classifier's hyper-parameters; they go into its model card and its classifier ID.</summary>
-public sealed record PassageClassifierSettings : ILearnedSettings<PassageClassifierSettings>
+public sealed record PassageClassifierSettings : ILearnedSettings<PassageClassifierSettings>, ISegmentTrainingSettings
 {
     public int Buckets { get; init; } = 1 << 16;
     public int Dim { get; init; } = 48;
@@ -28,6 +28,8 @@ public sealed record PassageClassifierSettings : ILearnedSettings<PassageClassif
     public double MineAt { get; init; } = 0.35;
     /// <summary>Whether hard negatives are also searched among the corpus's near misses (passages using words of the spans).</summary>
     public bool MineNearMisses { get; init; } = true;
+    /// <summary>At most this many corpus passages are searched for hard negatives.</summary>
+    public int MiningPassages { get; init; } = int.MaxValue;
     /// <summary>The threshold is the one with the best F-beta at passage level on validation (0.5: precision counts twice).</summary>
     public double ThresholdBeta { get; init; } = 0.5;
     /// <summary>Early stopping on "AveragePrecision" (threshold-free) or "F1" (at 0.5) of the validation passages.</summary>
@@ -38,7 +40,7 @@ public sealed record PassageClassifierSettings : ILearnedSettings<PassageClassif
     /// <summary>These settings with a hard cap of <paramref name="epochs"/> epochs (no minimum number of steps).</summary>
     public PassageClassifierSettings WithEpochLimit(int epochs) => this with { MaxEpochs = epochs, MinSteps = 0 };
 
-    internal LoopSettings Loop() => new()
+    public LoopSettings Loop() => new()
     {
         LearningRate = LearningRate,
         WeightDecay = WeightDecay,
@@ -58,5 +60,5 @@ public sealed record PassageClassifierSettings : ILearnedSettings<PassageClassif
         $"patience={Patience.ToString(CultureInfo.InvariantCulture)}", $"steps={MinSteps.ToString(CultureInfo.InvariantCulture)}",
         $"batch={BatchSize.ToString(CultureInfo.InvariantCulture)}",
         $"negatives={NegativesPerEpoch.ToString(CultureInfo.InvariantCulture)}/{HardNegatives.ToString(CultureInfo.InvariantCulture)}@{PythonStr.Float(MineAt)}",
-        $"beta={PythonStr.Float(ThresholdBeta)}", $"validation={ValidationMetric}/{EpochValidationNegatives.ToString(CultureInfo.InvariantCulture)}", $"near={MineNearMisses}");
+        $"beta={PythonStr.Float(ThresholdBeta)}", $"validation={ValidationMetric}/{EpochValidationNegatives.ToString(CultureInfo.InvariantCulture)}", $"near={MineNearMisses}") + (MiningPassages == int.MaxValue ? "" : $",mining={MiningPassages.ToString(CultureInfo.InvariantCulture)}");
 }

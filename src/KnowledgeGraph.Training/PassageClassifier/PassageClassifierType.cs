@@ -1,11 +1,20 @@
+using KnowledgeGraph.Classification;
+using TorchSharp;
+
 namespace KnowledgeGraph.Training.PassageClassifier;
 
-/// <summary>The passage classifier, registered as a learned type.</summary>
+/// <summary>The passage classifier, registered as a learned type: hashed n-grams and a CNN over segments, trained by the
+/// segment classifiers' recipe (<see cref="SegmentClassifierTrainer"/>).</summary>
 [LearnedType("PassageClassifier")]
 internal sealed class PassageClassifierType : LearnedType<PassageClassifierSettings>
 {
     protected override (ILearnedModel Model, TrainingReport Report) Train(LearnedTrainingInput input, PassageClassifierSettings settings, Action<EpochReport>? progress,
-        CancellationToken cancellationToken) => PassageClassifierTrainer.Train(input, settings, progress, cancellationToken);
+        CancellationToken cancellationToken)
+    {
+        var id = LearnedIds.Make(ClassifierType.PassageClassifier, input.Concept, settings.Canonical(), input.Seed, input.TrainingDataSha256, input.Corpus);
+        var model = new PassageClassifierModel(input.Concept, id, settings, new PassageNet(settings).to(input.Device), input.Device);
+        return (model, SegmentClassifierTrainer.Train(input, settings, model, progress, cancellationToken));
+    }
 
     public override ILearnedModel Load(ModelCard card, byte[] weights, TorchSharp.torch.Device device)
     {

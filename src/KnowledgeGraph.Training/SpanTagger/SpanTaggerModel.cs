@@ -57,9 +57,8 @@ public sealed class SpanTaggerModel : ILearnedModel
 
     /// <summary>The deterministic classifier ID: type, concept, hyper-parameters, seed, training data and, when one
     /// was used, the corpus sample.</summary>
-    public static string MakeId(Concept concept, SpanTaggerSettings settings, int seed, string trainingDataSha256, string? corpus) => corpus is null
-        ? Identifier.Generate(ClassifierType.SpanTagger.ClassName(), concept.Id, settings.Canonical(), seed, trainingDataSha256)
-        : Identifier.Generate(ClassifierType.SpanTagger.ClassName(), concept.Id, settings.Canonical(), seed, trainingDataSha256, corpus);
+    public static string MakeId(Concept concept, SpanTaggerSettings settings, int seed, string trainingDataSha256, string? corpus) =>
+        LearnedIds.Make(ClassifierType.SpanTagger, concept, settings.Canonical(), seed, trainingDataSha256, corpus);
 
     public IReadOnlyList<IReadOnlyList<Span>> Predict(IReadOnlyList<string> texts) => Score(texts).Spans;
 

@@ -41,7 +41,7 @@ internal static class SpanTaggerTrainer
         var weights = ClassWeights.Balanced(fixedExamples.SelectMany(e => e.Tags), 3);
 
         var net = new SpanTaggerNet(settings).to(device);
-        var id = SpanTaggerModel.MakeId(concept, settings, input.Seed, input.TrainingDataSha256, corpus?.Summary.Sha256 is { } sha ? $"{sha}:{corpus.Summary.Seed}" : null);
+        var id = SpanTaggerModel.MakeId(concept, settings, input.Seed, input.TrainingDataSha256, LearnedIds.CorpusKey(corpus));
         var model = new SpanTaggerModel(concept, id, settings, net, settings.Gazetteer ? new Gazetteer(gold.Concat(raw)) : null, device);
         var check = ValidationSet.Create(validation, corpus);
         var validationFeatures = validation.Select(p => Unseen(p.Text)).ToList();
