@@ -11,6 +11,10 @@ using static TorchSharp.torch;
 // head trained by TorchSharp, on the "passages" benchmark's data set and folds (PassageDataset; 5 folds grouped by
 // document). The head's settings are fixed in advance (full-batch Adam, 300 steps, lr 0.01, weight decay 0.001,
 // threshold 0.5); nothing is tuned on a test fold. Then the encoder's throughput over the 1,965 real text blocks.
+if (args.FirstOrDefault() == "transformer")
+{
+    return TransformerCost.Run(args[1..]);
+}
 var o = new Options(args);
 var data = o.Get("data", Path.Combine("..", "shared", "data"));
 var runs = o.GetInt("runs", 3);

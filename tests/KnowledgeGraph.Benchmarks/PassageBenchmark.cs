@@ -5,8 +5,8 @@ using KnowledgeGraph.Training;
 
 namespace KnowledgeGraph.Benchmarks;
 
-/// <summary>Cross-validated passage-level F1 of the PassageClassifier (trained in the worker) and of the keyword
-/// classifier, on <see cref="PassageDataset"/>: 5 folds grouped by document.</summary>
+/// <summary>Cross-validated passage-level F1 of learned passage-level types (--types, trained in the worker; the
+/// PassageClassifier by default) and of the keyword classifier, on <see cref="PassageDataset"/>: 5 folds grouped by document.</summary>
 internal static class PassageBenchmark
 {
     public static async Task<int> RunAsync(string[] args)
@@ -22,25 +22,27 @@ internal static class PassageBenchmark
         var concept = q787.WithLabelledPassages([]);
         var folds = passages.GroupBy(p => DocumentFolds.Fold(p, 5)).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => g.ToArray());
         Console.WriteLine($"passages: test fold sizes {string.Join("/", folds.Values.Select(f => f.Length))}");
-        var model = new List<ConfusionMatrix>();
-        var keyword = new List<ConfusionMatrix>();
-        var seconds = new List<double>();
-        for (var k = 0; k < 5; k++)
+        var types = o.Get("types", ClassifierType.PassageClassifier.Name).Split(',');
+        var keyword = Enumerable.Range(0, 5).Select(k => Metrics.PassageLevel(Evaluator.GoldStandard(folds[k]), Predicted(new KeywordClassifier(q787), Evaluator.GoldStandard(folds[k])))).ToList();
+        foreach (var type in types)
         {
-            var test = folds[k];
-            var train = folds.Where(f => f.Key != k).SelectMany(f => f.Value).ToArray();
-            var gold = Evaluator.GoldStandard(test);
-            keyword.Add(Metrics.PassageLevel(gold, Predicted(new KeywordClassifier(q787), gold)));
-            var result = await Q787Benchmark.TrainInWorker(worker, new TrainRequest
+            var model = new List<ConfusionMatrix>();
+            var seconds = new List<double>();
+            for (var k = 0; k < 5; k++)
             {
-                ClassifierType = ClassifierType.PassageClassifier.Name, Concept = concept, Training = train, Evaluation = test, Device = "Cpu", Seed = 42, Output = "",
-            });
-            var row = Q787Benchmark.Rows(result.Evaluation).Single(r => r.Level == "Passage");
-            model.Add(row.Counts);
-            seconds.Add(result.Report.Seconds);
-            Console.WriteLine($"passages: fold {k}: passage classifier F1 {row.F1:F3} (P {row.Precision:F3} R {row.Recall:F3}); keyword F1 {keyword[^1].F1:F3}; {seconds[^1]:F1} s");
+                var test = folds[k];
+                var train = folds.Where(f => f.Key != k).SelectMany(f => f.Value).ToArray();
+                var result = await Q787Benchmark.TrainInWorker(worker, new TrainRequest
+                {
+                    ClassifierType = type, Concept = concept, Training = train, Evaluation = test, Device = "Cpu", Seed = 42, Output = "",
+                });
+                var row = Q787Benchmark.Rows(result.Evaluation).Single(r => r.Level == "Passage");
+                model.Add(row.Counts);
+                seconds.Add(result.Report.Seconds);
+                Console.WriteLine($"passages: fold {k}: {type} F1 {row.F1:F3} (P {row.Precision:F3} R {row.Recall:F3}); keyword F1 {keyword[k].F1:F3}; {seconds[^1]:F1} s");
+            }
+            Console.WriteLine($"{type}: passage F1 {Q787Benchmark.MeanSd(model.Select(c => c.F1).ToArray())}(P {model.Average(c => c.Precision):F3}, R {model.Average(c => c.Recall):F3}); training per fold mean {seconds.Average():F1} s");
         }
-        Console.WriteLine($"passage classifier: passage F1 {Q787Benchmark.MeanSd(model.Select(c => c.F1).ToArray())}(P {model.Average(c => c.Precision):F3}, R {model.Average(c => c.Recall):F3}); training per fold mean {seconds.Average():F1} s");
         Console.WriteLine($"keyword:            passage F1 {Q787Benchmark.MeanSd(keyword.Select(c => c.F1).ToArray())}(P {keyword.Average(c => c.Precision):F3}, R {keyword.Average(c => c.Recall):F3})");
         return 0;
     }

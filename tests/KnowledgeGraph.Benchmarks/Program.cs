@@ -17,7 +17,7 @@ static int Usage()
 {
     Console.Error.WriteLine("usage: KnowledgeGraph.Benchmarks keyword --data <shared data folder> [--runs N] [--repeat N] [--warmup N]");
     Console.Error.WriteLine("       KnowledgeGraph.Benchmarks q787 --data <shared data folder> --worker <worker> [--seeds 42,43,44] [--corpus a,b]");
-    Console.Error.WriteLine("       KnowledgeGraph.Benchmarks passages --data <shared data folder> --worker <worker>");
+    Console.Error.WriteLine("       KnowledgeGraph.Benchmarks passages --data <shared data folder> --worker <worker> [--types PassageClassifier,TransformerClassifier]");
     Console.Error.WriteLine("       KnowledgeGraph.Benchmarks throughput --data <shared data folder> --worker <worker> [--runs N]");
     Console.Error.WriteLine("       KnowledgeGraph.Benchmarks realtext --data <shared data folder> --worker <worker> [--types SpanTagger,PassageClassifier] [--seeds 42] [--sweep true] [--settings JSON]");
     Console.Error.WriteLine("       KnowledgeGraph.Benchmarks small --data <shared data folder> --worker <worker> [--seeds 1,2,3]");

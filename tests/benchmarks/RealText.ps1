@@ -24,8 +24,8 @@ param(
     [string] $ModuleManifest = (Join-Path $PSScriptRoot '../../out/KnowledgeGraph/KnowledgeGraph.psd1'),
     [string] $Configuration = 'Release',
     [string] $SharedData = (Join-Path $PSScriptRoot '../../../shared/data'),
-    [ValidateSet('Keyword', 'SpanTagger', 'PassageClassifier')]
-    [string[]] $Types = @('Keyword', 'SpanTagger', 'PassageClassifier'),
+    [ValidateSet('Keyword', 'SpanTagger', 'PassageClassifier', 'TransformerClassifier')]
+    [string[]] $Types = @('Keyword', 'SpanTagger', 'PassageClassifier', 'TransformerClassifier'),
     [int] $Seed = 42,
     [int] $ReviewSampleSize = 200,
     [string] $KeepReports

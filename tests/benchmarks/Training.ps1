@@ -24,8 +24,8 @@ param(
     [string] $ModuleManifest = (Join-Path $PSScriptRoot '../../out/KnowledgeGraph/KnowledgeGraph.psd1'),
     [string] $Configuration = 'Release',
     [string] $SharedData = (Join-Path $PSScriptRoot '../../../shared/data'),
-    [ValidateSet('q787', 'passages', 'throughput', 'minilm')]
-    [string[]] $Only = @('q787', 'passages', 'throughput', 'minilm')
+    [ValidateSet('q787', 'passages', 'throughput', 'minilm', 'transformer')]
+    [string[]] $Only = @('q787', 'passages', 'throughput', 'minilm', 'transformer')
 )
 
 $ErrorActionPreference = 'Stop'
@@ -35,9 +35,13 @@ $worker = Join-Path (Split-Path $ModuleManifest) "worker/$workerName"
 if (-not (Test-Path $worker)) { throw "The training worker is missing: $worker (run: dotnet pwsh ./build.ps1 Build)" }
 
 foreach ($benchmark in $Only) {
-    $project = Join-Path $PSScriptRoot ($benchmark -eq 'minilm' ? '../KnowledgeGraph.Benchmarks.MiniLM' : '../KnowledgeGraph.Benchmarks')
+    $project = Join-Path $PSScriptRoot ($benchmark -in 'minilm', 'transformer' ? '../KnowledgeGraph.Benchmarks.MiniLM' : '../KnowledgeGraph.Benchmarks')
     & dotnet build $project -c $Configuration -v quiet --nologo | Out-Null
     if ($LASTEXITCODE) { throw "Building $project failed ($LASTEXITCODE)." }
-    & dotnet run --project $project -c $Configuration --no-build -- $benchmark --data $SharedData --worker $worker
-    if ($LASTEXITCODE) { throw "The $benchmark benchmark failed ($LASTEXITCODE)." }
+    # The transformer's two phases run in processes of their own (ONNX Runtime never beside the measured training).
+    $runs = $benchmark -eq 'transformer' ? @(@('--phase', 'encoder'), @('--phase', 'finetune')) : @(, @())
+    foreach ($extra in $runs) {
+        & dotnet run --project $project -c $Configuration --no-build -- $benchmark --data $SharedData --worker $worker @extra
+        if ($LASTEXITCODE) { throw "The $benchmark benchmark failed ($LASTEXITCODE)." }
+    }
 }
