@@ -103,7 +103,7 @@ public static class EnvironmentTester
         {
             var (state, problems) = await store.Registry.VerifyAsync(q, cancellationToken).ConfigureAwait(false);
             found.AddRange(problems.Select(p => (state is null ? "TamperedRegistry" : p.Contains("snapshot", StringComparison.Ordinal) ? "SnapshotMismatch" : "UnchainedRegistry", p)));
-            foreach (var e in state?.Promoted ?? [])
+            foreach (var e in (state?.Promoted ?? []).Where(e => !e.IsExternal))
             {
                 var what = $"{q} registry {e.RegistryVersion} ({e.ClassifierId} {e.ModelVersion}, promoted)";
                 try
