@@ -20,6 +20,7 @@
         'Get-KgConcept'
         'Get-KgEnvironment'
         'Import-KgInferenceSpec'
+        'Import-KgRegistry'
         'Invoke-KgClassifier'
         'Invoke-KgTraining'
         'Publish-KgClassifier'

@@ -36,6 +36,9 @@ public sealed class StoreProvider(KgSettings settings, Func<IObjectStoreFactory>
 
     public KgSettings Settings => settings;
 
+    /// <summary>Where requests are reported (-Debug), for other clients the stores' environments use (W&amp;B).</summary>
+    public Action<string>? Trace => trace;
+
     public EnvironmentStore For(KgEnvironment environment)
     {
         lock (_open)

@@ -21,11 +21,18 @@ public sealed class WandBClient : IDisposable
     private static readonly TimeSpan[] Backoff = [TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(6)];
     private readonly HttpClient _http;
     private readonly Action<string>? _trace;
+    private readonly Lazy<WandBApiKey> _key;
 
     public WandBClient(string baseUrl, WandBApiKey key, Action<string>? trace = null, HttpMessageHandler? handler = null)
+        : this(baseUrl, new Lazy<WandBApiKey>(key), trace, handler)
+    {
+    }
+
+    /// <summary>A client whose key is looked up on the first request (so that opening an environment needs none).</summary>
+    public WandBClient(string baseUrl, Lazy<WandBApiKey> key, Action<string>? trace = null, HttpMessageHandler? handler = null)
     {
         BaseUrl = baseUrl.TrimEnd('/');
-        Key = key;
+        _key = key;
         _trace = trace;
         _http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
         _http.Timeout = TimeSpan.FromSeconds(100);
@@ -34,7 +41,7 @@ public sealed class WandBClient : IDisposable
 
     public string BaseUrl { get; }
 
-    public WandBApiKey Key { get; }
+    public WandBApiKey Key => _key.Value;
 
     /// <summary>Runs one GraphQL operation and returns its <c>data</c>. <paramref name="denied"/> explains a permission
     /// refusal for this operation; without it a generic explanation is used.</summary>

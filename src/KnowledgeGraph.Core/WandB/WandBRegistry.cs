@@ -49,7 +49,7 @@ public sealed partial class WandBRegistry : IClassifierRegistry
     public static WandBRegistry Open(EnvironmentStore store, Action<string>? trace)
     {
         var c = store.Configuration;
-        return new WandBRegistry(store, new WandBApi(new WandBClient(c.WandBBaseUrl, WandBApiKey.Require(c.WandBBaseUrl), trace)), c.WandBEntity!);
+        return new WandBRegistry(store, new WandBApi(new WandBClient(c.WandBBaseUrl, new Lazy<WandBApiKey>(() => WandBApiKey.Require(c.WandBBaseUrl)), trace)), c.WandBEntity!);
     }
 
     public RegistryKind Kind => RegistryKind.WandB;
