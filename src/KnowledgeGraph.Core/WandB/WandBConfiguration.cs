@@ -60,6 +60,9 @@ public sealed class WandBApiKey
 
     public override string ToString() => $"a W&B API key from {Source}";
 
+    /// <summary>A key given directly (tests).</summary>
+    internal static WandBApiKey Of(string value, string source) => new(value, source);
+
     /// <summary>The key W&amp;B's own tools would use for <paramref name="baseUrl"/>: <c>$env:WANDB_API_KEY</c>, else the
     /// password of the server's machine in <c>$env:NETRC</c> or <c>~/.netrc</c> (<c>_netrc</c> on Windows), which
     /// <c>wandb login</c> writes. Null when there is none.</summary>

@@ -38,12 +38,12 @@ public sealed partial class WandBRegistry
                     if (record.Supersedes is { } old)
                     {
                         var superseded = Membership(old).Artifact;
-                        writes.Add(new ArtifactWrite(superseded, WithoutProfiles(superseded.Metadata), [], [EnvName], $"demote {superseded.Path} (replaced)"));
+                        writes.Add(new ArtifactWrite(superseded, WithoutProfiles(superseded.Metadata), [], TagsOf(superseded), $"demote {superseded.Path} (replaced)"));
                     }
                     break;
                 case RegistryAction.Demote:
                     var demoted = Membership(record.RegistryVersion).Artifact;
-                    writes.Add(new ArtifactWrite(demoted, WithoutProfiles(demoted.Metadata), [], [EnvName], $"demote {demoted.Path}"));
+                    writes.Add(new ArtifactWrite(demoted, WithoutProfiles(demoted.Metadata), [], TagsOf(demoted), $"demote {demoted.Path}"));
                     break;
                 case RegistryAction.Update:
                     var entry = state.Find(record.RegistryVersion)!;
@@ -94,6 +94,8 @@ public sealed partial class WandBRegistry
         throw new KgException("RegistryContention", KgErrorKind.ResourceUnavailable,
             $"The W&B registry of {wikibaseId} ({Location}) changed under this command {MaxAttempts} times in a row; nothing was written. Try again.", wikibaseId);
     }
+
+    private string[] TagsOf(WandBArtifact a) => a.Tags.Where(t => EnvTags.Contains(t, StringComparer.Ordinal)).ToArray();
 
     private async Task<bool> UnchangedAsync(IReadOnlyList<ArtifactWrite> writes, CancellationToken ct)
     {

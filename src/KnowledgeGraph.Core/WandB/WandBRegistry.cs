@@ -26,7 +26,9 @@ public sealed partial class WandBRegistry : IClassifierRegistry
 {
     /// <summary>How long to wait before reading the state back after a write, so that a concurrent writer's change that
     /// lands just after ours is seen ($env:KG_WANDB_SETTLE_MS overrides it; tests shorten it).</summary>
-    public static TimeSpan SettleDelay =>
+    public TimeSpan SettleDelay { get; init; } = DefaultSettleDelay;
+
+    private static TimeSpan DefaultSettleDelay =>
         int.TryParse(System.Environment.GetEnvironmentVariable("KG_WANDB_SETTLE_MS"), NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
             ? TimeSpan.FromMilliseconds(ms) : TimeSpan.FromSeconds(1);
 
@@ -63,6 +65,10 @@ public sealed partial class WandBRegistry : IClassifierRegistry
     public string Entity => _entity;
 
     private string EnvName => _store.Environment.For(EnvironmentUse.ModelMetadata);
+
+    /// <summary>The tags that mean "promoted here": the name, and for production also the value <c>prod</c> the original
+    /// tagged with before it switched to names (such versions were invisible to it; here they count).</summary>
+    private IReadOnlyList<string> EnvTags => new[] { EnvName, _store.Environment.Value() }.Distinct().ToArray();
 
     public async Task<WandBOrganization> OrganizationAsync(CancellationToken ct)
     {
@@ -164,7 +170,7 @@ public sealed partial class WandBRegistry : IClassifierRegistry
             ManifestSha256 = manifestSha,
             ConceptId = md["concept_id"] is JsonValue c && c.TryGetValue<string>(out var cid) ? cid : null,
             ClassifierName = md["classifier_name"]!.GetValue<string>(),
-            Promoted = a.Tags.Contains(EnvName, StringComparer.Ordinal),
+            Promoted = a.Tags.Any(t => EnvTags.Contains(t, StringComparer.Ordinal)),
             Profile = profiles.FirstOrDefault(),
             DontRunOn = DontRunOnSources.Normalise(Strings(md["dont_run_on"]).Select(s => s.ToLowerInvariant())),
             RequireGpu = md["compute_environment"]?["gpu"] is JsonValue g && g.TryGetValue<bool>(out var gpu) && gpu,

@@ -33,7 +33,7 @@ public static class WandBTester
     private static readonly string[] LinkingRoles = ["admin", "member"];
 
     public static async Task<WandBTestResult> TestAsync(EnvironmentConfiguration configuration, Action<string>? trace, CancellationToken ct,
-        HttpMessageHandler? handler = null)
+        WandBApiKey? givenKey = null)
     {
         var entity = configuration.WandBEntity!;
         var result = new WandBTestResult { BaseUrl = Redact.Url(configuration.WandBBaseUrl), Entity = entity };
@@ -46,7 +46,7 @@ public static class WandBTester
             ids.Add(e.ErrorId);
         }
 
-        var key = WandBApiKey.Find(configuration.WandBBaseUrl);
+        var key = givenKey ?? WandBApiKey.Find(configuration.WandBBaseUrl);
         if (key is null)
         {
             try
@@ -60,7 +60,7 @@ public static class WandBTester
             return Done();
         }
         result = result with { KeySource = key.Source };
-        using var client = new WandBClient(configuration.WandBBaseUrl, key, trace, handler);
+        using var client = new WandBClient(configuration.WandBBaseUrl, key, trace);
         var api = new WandBApi(client);
         WandBViewer viewer;
         try

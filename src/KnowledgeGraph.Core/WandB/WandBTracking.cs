@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -271,6 +270,4 @@ public static class WandBTracker
         };
         return new Table(key, path, content, reference);
     }
-
-    internal static string Invariant(double d) => d.ToString("R", CultureInfo.InvariantCulture);
 }
