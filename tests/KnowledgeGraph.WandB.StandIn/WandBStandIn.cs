@@ -54,6 +54,10 @@ public sealed class WandBStandIn : IDisposable
     /// <summary>Answers a request instead of the stand-in when it returns a reply (a proxy's HTML page, a 500...).</summary>
     public Func<StandInRequest, StandInReply?>? Intercept { get; set; }
 
+    /// <summary>Answers every request with this reply while it is set (for callers that cannot run a delegate on the
+    /// server's threads, such as a PowerShell script block).</summary>
+    public StandInReply? FixedReply { get; set; }
+
     /// <summary>Runs after each executed GraphQL operation, under the state's lock (another writer's change, for tests).</summary>
     public Action<string, StandInWorld>? AfterOperation { get; set; }
 
@@ -120,7 +124,7 @@ public sealed class WandBStandIn : IDisposable
         {
             gql = Serializer.Deserialize<GraphQLRequest>(body);
         }
-        if (Intercept?.Invoke(new StandInRequest(path, gql?.OperationName, user?.Username)) is { } hooked)
+        if ((FixedReply ?? Intercept?.Invoke(new StandInRequest(path, gql?.OperationName, user?.Username))) is { } hooked)
         {
             return hooked;
         }

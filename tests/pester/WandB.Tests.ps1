@@ -13,7 +13,6 @@ Describe 'Weights & Biases' -Skip:(-not $HasWandBStandIn) {
     BeforeAll {
         $script:TestHome = Initialize-KgTestStore S3
         $script:W = Start-KgWandBStandIn
-        Set-KgEnvironment -WandBEntity kg-team -WandBBaseUrl $W.BaseUrl
         $script:SpecFolder = Split-Path (New-Item -ItemType Directory (Join-Path $TestHome 'classifier_specs/v2'))
     }
 
@@ -23,10 +22,11 @@ Describe 'Weights & Biases' -Skip:(-not $HasWandBStandIn) {
     }
 
     It 'configures an environment whose registry is W&B, and refuses one without an entity' {
-        $e = Get-KgError { Set-KgEnvironment labs -Registry WandB -WandBEntity '' }
+        $e = Get-KgError { Set-KgEnvironment labs -Registry WandB }
         $e.FullyQualifiedErrorId | Should -BeLike 'WandBEntityMissing,*'
         (Get-KgEnvironment labs).Registry | Should -Be 'Store'
         (Get-KgError { Set-KgEnvironment labs -WandBBaseUrl 'https://user:secret@wandb.example.org' }).Exception.Message | Should -Not -Match 'secret'
+        Set-KgEnvironment -WandBEntity kg-team -WandBBaseUrl $W.BaseUrl
         Set-KgEnvironment staging -Registry WandB
         $info = Get-KgEnvironment staging
         $info.Registry | Should -Be 'WandB'
@@ -105,13 +105,13 @@ Describe 'Weights & Biases' -Skip:(-not $HasWandBStandIn) {
         $ok = Test-KgEnvironment staging
         $ok.Succeeded | Should -BeTrue
         $ok.WandB.RegistryRoles | Should -Be @('member')
-        $W.StandIn.Intercept = [Func[KnowledgeGraph.Tests.WandB.StandInRequest, KnowledgeGraph.Tests.WandB.StandInReply]] {
-            param($r) [KnowledgeGraph.Tests.WandB.StandInReply]::new(403, 'text/html', '<html><body>Blocked by proxy</body></html>') }
+        $W.StandIn.FixedReply = [KnowledgeGraph.Tests.WandB.StandInReply]::new(403, 'text/html', '<html><body>Blocked by proxy</body></html>')
         try {
             (Test-KgEnvironment staging).ErrorIds | Should -Contain 'WandBProxyRefused'
+            (Get-KgError { Get-KgClassifier -Environment staging }).FullyQualifiedErrorId | Should -BeLike 'WandBProxyRefused,*'
         }
         finally {
-            $W.StandIn.Intercept = $null
+            $W.StandIn.FixedReply = $null
         }
         $expired = $W.StandIn.AddUser('cy', 'member', [string[]]@())
         $W.World.ExpiredKeys.Add($expired) | Out-Null
