@@ -47,7 +47,8 @@
 0.1.0
 - Cmdlets for the whole classifier lifecycle: Get-KgConcept, Invoke-KgClassifier, Test-KgClassifier, Invoke-KgTraining,
   Get-/Publish-/Unpublish-/Copy-/Remove-/Compare-KgClassifier, Set-KgClassifierMetadata, Get-KgClassifierHistory,
-  Deploy-KgClassifier, Update-/Test-/Import-KgInferenceSpec, Get-/Set-/Test-KgEnvironment.
+  Deploy-KgClassifier, Update-/Test-/Import-KgInferenceSpec, Import-KgRegistry, Get-/Set-/Test-KgEnvironment.
+- Weights & Biases as tracker (Invoke-KgTraining -Track) or registry of record (Set-KgEnvironment -Registry WandB).
 - Embedded and S3 stores; an append-only, hash-chained registry; spec files written in the original's exact YAML.
 - Learned classifiers (SpanTagger, PassageClassifier) train in a worker process shipped separately as
   KnowledgeGraph.Worker (linux-x64, CPU libtorch). Managing specs and metadata needs only this package.
