@@ -284,8 +284,13 @@ public class WandBRegistryTests
         var entry = Assert.Single(production.Promoted);
         Assert.Equal("xcqj62uy", entry.ClassifierId);
         Assert.True(entry.IsExternal);
-        // Demoting it removes the legacy tag too.
+        // It is listed and its metadata can be changed, though its model is not in the store.
         var store = w.Store(KgEnvironment.Production);
+        var listed = Assert.Single((await ClassifierCatalog.ListAsync(store, new ClassifierQuery(["Q3"]), None)).Classifiers);
+        Assert.Equal(("xcqj62uy", true, "primary"), (listed.ClassifierId, listed.Promoted, listed.ClassifiersProfile));
+        var (changed, _) = await ClassifierLifecycle.SetMetadataAsync(store, "Q3", "xcqj62uy", new MetadataChange { AddDontRunOn = ["gef"] }, None);
+        Assert.Equal(["gef"], changed.DontRunOn);
+        // Demoting it removes the legacy tag too.
         await ClassifierLifecycle.DemoteAsync(store, await ClassifierLifecycle.PlanDemotionAsync(store, "Q3", new DemotionTarget(), None), None);
         Assert.Empty(w.World.Artifacts.Values.Single(a => a.Collection == "xcqj62uy").Tags);
         Assert.Equal(new ModelVersion(3), production.NextRegistryVersion);

@@ -90,6 +90,11 @@ public static class ClassifierCatalog
                 }
             }
         }
+        // Entries whose model the registry of record keeps itself (W&B artifacts of another system) have no stored version.
+        result.AddRange(states.Values.SelectMany(s => s.Promoted.Where(e => e.IsExternal && Wanted(e.ClassifierId))
+            .Select(e => ClassifierInfo.FromExternal(s.WikibaseId, e, store.Environment, store.Registry.Location)))
+            .Where(i => (query.Profile is null || string.Equals(i.ClassifiersProfile, query.Profile, StringComparison.OrdinalIgnoreCase))
+                && (query.Type is not { } t || i.ClassifierName == t.ClassName())));
         foreach (var (version, metrics) in found)
         {
             if (version is null)
