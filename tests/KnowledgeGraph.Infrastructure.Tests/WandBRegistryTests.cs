@@ -270,6 +270,15 @@ public class WandBRegistryTests
             "mutation UpdateArtifact($input: UpdateArtifactInput!) { updateArtifact(input: $input) { artifact { id } } }",
             new JsonObject { ["input"] = new JsonObject { ["artifactID"] = "x", ["tagsToAdd"] = "production" } }, None));
         Assert.Equal(3, w.StandIn.ValidationErrors.Count);
+        // The file stream's body has the SDK's shape: a field it does not have, or a history line that is not a JSON
+        // object, is refused and recorded like a GraphQL request that does not validate.
+        await Assert.ThrowsAsync<KgException>(() => client.PostFileStreamAsync(WandBTestContext.Entity, "Q1", "abcd1234",
+            new JsonObject { ["complete"] = true, ["exit_code"] = 0 }, None));
+        await Assert.ThrowsAsync<KgException>(() => client.PostFileStreamAsync(WandBTestContext.Entity, "Q1", "abcd1234",
+            new JsonObject { ["files"] = new JsonObject { ["wandb-history.jsonl"] = new JsonObject { ["offset"] = 0, ["content"] = new JsonArray("f1=0.5") } } }, None));
+        Assert.Equal(5, w.StandIn.ValidationErrors.Count);
+        Assert.Contains(w.StandIn.ValidationErrors, e => e.Contains("'exit_code' is not a field", StringComparison.Ordinal));
+        Assert.Contains(w.StandIn.ValidationErrors, e => e.Contains("not a JSON object", StringComparison.Ordinal));
     }
 
     [Fact]

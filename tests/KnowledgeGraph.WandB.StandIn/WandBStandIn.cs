@@ -26,7 +26,7 @@ public sealed record StandInRequest(string Path, string? OperationName, string? 
 /// and its members' roles), refuses what W&amp;B would refuse (no project access, no registry role, an expired key),
 /// and hands out presigned PUT URLs of the real S3 test server, so uploads are real S3 PUTs; a commit checks the
 /// uploaded manifest, its digest, the uploaded files and every S3 reference's ETag.</summary>
-public sealed class WandBStandIn : IDisposable
+public sealed partial class WandBStandIn : IDisposable
 {
     private static readonly Lazy<ISchema> Schema = new(BuildSchema);
     private static readonly GraphQLSerializer Serializer = new();
@@ -103,6 +103,9 @@ public sealed class WandBStandIn : IDisposable
         }
         catch (Exception e)
         {
+            // A request the stand-in could not even read (a body that is not JSON, a field of the wrong JSON type)
+            // is a protocol error of the client too: the tests check the list is empty.
+            Reject($"{context.Request.HttpMethod} {context.Request.Url?.AbsolutePath}: the stand-in failed on it: {e.Message}");
             reply = new StandInReply(500, "application/json", JsonSerializer.Serialize(new { errors = new[] { new { message = e.ToString() } } }));
         }
         var bytes = Encoding.UTF8.GetBytes(reply.Body);
@@ -119,6 +122,11 @@ public sealed class WandBStandIn : IDisposable
         var body = await reader.ReadToEndAsync().ConfigureAwait(false);
         var path = request.Url!.AbsolutePath;
         var user = Authenticate(request.Headers["Authorization"], out var expired);
+        if (RequestProblem(request, path) is { } problem)
+        {
+            Reject($"{request.HttpMethod} {path}: {problem}");
+            return new StandInReply(400, "application/json", new JsonObject { ["error"] = problem }.ToJsonString());
+        }
         GraphQLRequest? gql = null;
         if (path == "/graphql")
         {
@@ -137,13 +145,128 @@ public sealed class WandBStandIn : IDisposable
         {
             return await GraphQLAsync(gql, user).ConfigureAwait(false);
         }
-        var stream = Regex.Match(path, "^/files/([^/]+)/([^/]+)/([^/]+)/file_stream$");
+        var stream = FileStreamPath().Match(path);
         if (stream.Success && request.HttpMethod == "POST")
         {
             return await FileStreamAsync(Uri.UnescapeDataString(stream.Groups[1].Value), Uri.UnescapeDataString(stream.Groups[2].Value),
                 Uri.UnescapeDataString(stream.Groups[3].Value), body, user).ConfigureAwait(false);
         }
+        Reject($"{request.HttpMethod} {path}: not an endpoint of W&B's API");
         return new StandInReply(404, "text/plain", "not found");
+    }
+
+    private void Reject(string what)
+    {
+        lock (_validationErrors) _validationErrors.Add(what);
+    }
+
+    /// <summary>What W&amp;B's HTTP API expects of every request the SDK makes: a POST of JSON to <c>/graphql</c> or to a
+    /// run's <c>file_stream</c>, with HTTP basic auth of user <c>api</c>.</summary>
+    private static string? RequestProblem(HttpListenerRequest request, string path)
+    {
+        var known = path == "/graphql" || FileStreamPath().IsMatch(path);
+        if (!known)
+        {
+            return null; // answered 404 (and recorded) below, after the hooks
+        }
+        if (request.HttpMethod != "POST")
+        {
+            return $"{request.HttpMethod} instead of POST";
+        }
+        if (request.ContentType is null || !request.ContentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            return $"content type '{request.ContentType}' instead of application/json";
+        }
+        var auth = request.Headers["Authorization"];
+        if (auth is null || !auth.StartsWith("Basic ", StringComparison.Ordinal)
+            || !Encoding.UTF8.GetString(Convert.FromBase64String(auth[6..])).StartsWith("api:", StringComparison.Ordinal))
+        {
+            return "no HTTP basic authorization of user 'api'";
+        }
+        return null;
+    }
+
+    [GeneratedRegex("^/files/([^/]+)/([^/]+)/([^/]+)/file_stream$")]
+    private static partial Regex FileStreamPath();
+
+    /// <summary>The file stream's request body as the SDK's Go core sends it (<c>FileStreamRequestJSON</c>): optional
+    /// <c>files</c> (file name → <c>{offset: int, content: [string]}</c>), <c>uploaded</c> (strings), <c>preempting</c>,
+    /// <c>complete</c> (bool) and <c>exitcode</c> (int, with <c>complete</c>); history, summary and events lines are
+    /// JSON objects. Null when the body fits.</summary>
+    internal static string? FileStreamProblem(JsonNode? body)
+    {
+        if (body is not JsonObject o)
+        {
+            return "the body is not a JSON object";
+        }
+        foreach (var (key, value) in o)
+        {
+            switch (key)
+            {
+                case "files":
+                    if (value is not JsonObject files)
+                    {
+                        return "files is not an object";
+                    }
+                    foreach (var (name, file) in files)
+                    {
+                        if (name is not ("wandb-history.jsonl" or "wandb-summary.json" or "wandb-events.jsonl" or "output.log"))
+                        {
+                            return $"files.{name} is not a file of the file stream";
+                        }
+                        if (file is not JsonObject f || f.Count != 2 || f["offset"] is not JsonValue offset || offset.GetValueKind() != JsonValueKind.Number
+                            || !offset.TryGetValue<int>(out var n) || n < 0 || f["content"] is not JsonArray content)
+                        {
+                            return $"files.{name} is not {{offset: non-negative int, content: [string]}}";
+                        }
+                        foreach (var line in content)
+                        {
+                            if (line is not JsonValue v || v.GetValueKind() != JsonValueKind.String)
+                            {
+                                return $"files.{name}.content has a line that is not a string";
+                            }
+                            if (name != "output.log" && !IsJsonObject(v.GetValue<string>()))
+                            {
+                                return $"files.{name}.content has a line that is not a JSON object";
+                            }
+                        }
+                    }
+                    break;
+                case "uploaded":
+                    if (value is not JsonArray uploaded || uploaded.Any(u => u?.GetValueKind() != JsonValueKind.String))
+                    {
+                        return "uploaded is not a list of strings";
+                    }
+                    break;
+                case "preempting" or "complete":
+                    if (value?.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False))
+                    {
+                        return $"{key} is not a boolean";
+                    }
+                    break;
+                case "exitcode":
+                    if (value is not JsonValue code || !code.TryGetValue<int>(out _) || o["complete"] is null)
+                    {
+                        return "exitcode is not an int sent with complete";
+                    }
+                    break;
+                default:
+                    return $"'{key}' is not a field of a file stream request";
+            }
+        }
+        return null;
+    }
+
+    private static bool IsJsonObject(string text)
+    {
+        try
+        {
+            return JsonNode.Parse(text) is JsonObject;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 
     private StandInUser? Authenticate(string? header, out bool expired)
@@ -208,6 +331,13 @@ public sealed class WandBStandIn : IDisposable
         await _lock.WaitAsync().ConfigureAwait(false);
         try
         {
+            var json = IsJsonObject(body) ? JsonNode.Parse(body)! : null;
+            if (json is null || FileStreamProblem(json) is not null)
+            {
+                var problem = FileStreamProblem(json)!;
+                Reject($"file_stream of {entity}/{project}/{run}: {problem}");
+                return new StandInReply(400, "application/json", new JsonObject { ["error"] = problem }.ToJsonString());
+            }
             if (!World.Runs.TryGetValue($"{entity}/{project}/{run}", out var r))
             {
                 return new StandInReply(404, "application/json", "{\"error\":\"run not found\"}");
@@ -216,11 +346,11 @@ public sealed class WandBStandIn : IDisposable
             {
                 return new StandInReply(403, "application/json", "{\"error\":\"permission denied\"}");
             }
-            var json = JsonNode.Parse(body)!;
             if (json["files"]?["wandb-history.jsonl"] is { } history)
             {
                 if (history["offset"]!.GetValue<int>() != r.History.Count)
                 {
+                    Reject($"file_stream of {entity}/{project}/{run}: history offset {history["offset"]} after {r.History.Count} lines");
                     return new StandInReply(409, "application/json", "{\"error\":\"offset mismatch\"}");
                 }
                 r.History.AddRange(history["content"]!.AsArray().Select(l => l!.GetValue<string>()));

@@ -8,8 +8,9 @@ using KnowledgeGraph.Storage;
 
 namespace KnowledgeGraph.Lifecycle;
 
-/// <summary>What Import-KgInferenceSpec did with one entry of a spec file.</summary>
-public sealed record SpecImportResult
+/// <summary>What Import-KgInferenceSpec did with one entry of a spec file (and, extended, Import-KgRegistry with one
+/// registry version).</summary>
+public record SpecImportResult
 {
     public required string WikibaseId { get; init; }
     public required string ClassifierId { get; init; }
@@ -18,7 +19,7 @@ public sealed record SpecImportResult
     public string? ClassifiersProfile { get; init; }
     /// <summary>False when the registry already held exactly this entry.</summary>
     public required bool Changed { get; init; }
-    /// <summary>The stand-in model version the registry entry points at.</summary>
+    /// <summary>The model version the registry entry points at (a stand-in, unless the store has the model itself).</summary>
     public required ModelVersion Version { get; init; }
 
     public override string ToString() =>

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using KnowledgeGraph.Environments;
 using KnowledgeGraph.Identifiers;
 using KnowledgeGraph.Lifecycle;
@@ -13,24 +14,24 @@ public sealed record RegistryImportItem(string WikibaseId, RegistryEntry Entry, 
     public string Describe() => $"{WikibaseId}/{Entry.ClassifierId} registry {Entry.RegistryVersion} ({Entry.Profile ?? "no profile"}{(Entry.DontRunOn.Count > 0 ? ", dont_run_on " + string.Join(", ", Entry.DontRunOn) : "")}{(Entry.RequireGpu ? ", GPU" : "")})";
 }
 
-/// <summary>What Import-KgRegistry did with one registry version.</summary>
-public sealed record RegistryImportResult
+/// <summary>What Import-KgRegistry did with one registry version: what importing it into the store's registry did, and
+/// where it came from.</summary>
+public sealed record RegistryImportResult : SpecImportResult
 {
-    public required string WikibaseId { get; init; }
-    public required string ClassifierId { get; init; }
-    public required ModelVersion RegistryVersion { get; init; }
-    public required KgEnvironment Environment { get; init; }
-    public string? ClassifiersProfile { get; init; }
-    /// <summary>False when the store's registry already held exactly this entry.</summary>
-    public required bool Changed { get; init; }
-    /// <summary>The store version the entry points at: the model itself when KgTools logged it, else a stand-in.</summary>
-    public required ModelVersion Version { get; init; }
-    public required bool StandIn { get; init; }
-    /// <summary>The W&amp;B registry version it came from.</summary>
-    public required string Source { get; init; }
+    [SetsRequiredMembers]
+    public RegistryImportResult(SpecImportResult imported, bool standIn, string source) : base(imported)
+    {
+        StandIn = standIn;
+        Source = source;
+    }
 
-    public override string ToString() =>
-        $"{WikibaseId}/{ClassifierId} registry {RegistryVersion} ({ClassifiersProfile}) in {Environment.Name()}{(Changed ? "" : " (already there)")}";
+    /// <summary>True when the entry points at a stand-in (the model was not logged by KgTools, or the store lacks it).</summary>
+    public bool StandIn { get; init; }
+    /// <summary>The W&amp;B registry version it came from.</summary>
+    public string Source { get; init; }
+
+    // The import's one-line text, not the member list a derived record would print.
+    public override string ToString() => base.ToString();
 }
 
 /// <summary>Import-KgRegistry -From WandB: copies the promoted registry versions of an environment (their registry
@@ -71,18 +72,7 @@ public static class WandBImport
         var origin = $"W&B {source.Api.Client.BaseUrl} {WandBConfiguration.RegistryProject}/{item.WikibaseId}:{item.Entry.RegistryVersion}";
         var by = Actor.Current with { Tool = $"{Actor.Current.Tool} (Import-KgRegistry from {origin})" };
         var imported = await SpecImport.ImportAsync(target, item.Spec, ct, item.Model, origin, by).ConfigureAwait(false);
-        return new RegistryImportResult
-        {
-            WikibaseId = imported.WikibaseId,
-            ClassifierId = imported.ClassifierId,
-            RegistryVersion = imported.RegistryVersion,
-            Environment = imported.Environment,
-            ClassifiersProfile = imported.ClassifiersProfile,
-            Changed = imported.Changed,
-            Version = imported.Version,
-            StandIn = item.Model is null,
-            Source = origin,
-        };
+        return new RegistryImportResult(imported, item.Model is null, origin);
     }
 
     /// <summary>The environment's store with its own registry, whatever the environment's registry of record is.</summary>
