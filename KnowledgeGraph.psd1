@@ -21,6 +21,7 @@
         'Get-KgEncoder'
         'Get-KgEnvironment'
         'Import-KgInferenceSpec'
+        'Import-KgRegistry'
         'Install-KgEncoder'
         'Invoke-KgClassifier'
         'Invoke-KgTraining'
@@ -48,9 +49,12 @@
 0.1.0
 - Cmdlets for the whole classifier lifecycle: Get-KgConcept, Invoke-KgClassifier, Test-KgClassifier, Invoke-KgTraining,
   Get-/Publish-/Unpublish-/Copy-/Remove-/Compare-KgClassifier, Set-KgClassifierMetadata, Get-KgClassifierHistory,
-  Deploy-KgClassifier, Update-/Test-/Import-KgInferenceSpec, Get-/Set-/Test-KgEnvironment.
+  Deploy-KgClassifier, Update-/Test-/Import-KgInferenceSpec, Import-KgRegistry, Get-/Set-/Test-KgEnvironment,
+  Get-/Install-KgEncoder.
+- Weights & Biases as tracker (Invoke-KgTraining -Track) or registry of record (Set-KgEnvironment -Registry WandB).
 - Embedded and S3 stores; an append-only, hash-chained registry; spec files written in the original's exact YAML.
-- Learned classifiers (SpanTagger, PassageClassifier) train in a worker process shipped separately as
+- Learned classifiers (SpanTagger, PassageClassifier, TransformerClassifier: all-MiniLM-L6-v2 fine-tuned, its encoder
+  installed with Install-KgEncoder) train in a worker process shipped separately as
   KnowledgeGraph.Worker (linux-x64, CPU libtorch). Managing specs and metadata needs only this package.
 Full notes: CHANGELOG.md in the module folder.
 '@

@@ -220,6 +220,10 @@ function Invoke-AllTests {
     $xunitExit = $LASTEXITCODE
     $xunit = Get-TrxCounts (Join-Path $TestResults 'xunit')
 
+    # The W&B stand-in the Pester suites load into their process (xunit uses it as a project reference).
+    Invoke-Dotnet build (Join-Path $Root 'tests/KnowledgeGraph.WandB.StandIn/KnowledgeGraph.WandB.StandIn.csproj') -c $Configuration --nologo -v quiet
+    $env:KG_TEST_WANDB_STANDIN = Join-Path $Root "tests/KnowledgeGraph.WandB.StandIn/bin/$Configuration/net10.0/KnowledgeGraph.WandB.StandIn.dll"
+
     Write-Step 'Pester: tests/pester against the built module'
     $pesterArgs = @('-File', (Join-Path $Root 'tests/pester/Invoke-PesterSuite.ps1'),
         '-ModuleManifest', (Join-Path $ModuleOut 'KnowledgeGraph.psd1'),

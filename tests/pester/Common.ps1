@@ -60,11 +60,42 @@ function Use-TestS3Store {
     return $bucket
 }
 
-# A fresh home, with either the embedded store (Local) or a new S3 bucket (S3) for every environment.
-function Initialize-KgTestStore([ValidateSet('Local', 'S3')] [string] $Kind) {
+# A fresh home, with either the embedded store (Local) or a new S3 bucket (S3) for every environment; WandB: an S3
+# bucket whose registry of record is the W&B stand-in (started in this process; Stop-KgWandBStandIn ends it).
+function Initialize-KgTestStore([ValidateSet('Local', 'S3', 'WandB')] [string] $Kind) {
     $homePath = New-KgTestHome
-    if ($Kind -eq 'S3') { Use-TestS3Store | Out-Null }
+    if ($Kind -in 'S3', 'WandB') { Use-TestS3Store | Out-Null }
+    if ($Kind -eq 'WandB') {
+        $w = Start-KgWandBStandIn
+        Set-KgEnvironment -Registry WandB -WandBEntity kg-team -WandBBaseUrl $w.BaseUrl
+    }
     return $homePath
+}
+
+# ---------------------------------------------------------------- the W&B stand-in (tests/KnowledgeGraph.WandB.StandIn)
+# Loaded into this process (with its GraphQL.NET packages, from its build output); it listens on a loopback port and its
+# presigned upload URLs point at a fresh bucket of the S3 test server. The module finds it through the settings
+# (-WandBBaseUrl) and the key through $env:WANDB_API_KEY, as it would find W&B.
+function Start-KgWandBStandIn([string] $RegistryRole = 'member') {
+    if (-not ('KnowledgeGraph.Tests.WandB.WandBStandIn' -as [type])) {
+        [System.Reflection.Assembly]::LoadFrom($env:KG_TEST_WANDB_STANDIN) | Out-Null
+    }
+    $credentials = [KnowledgeGraph.Tests.WandB.S3Presigner]::ReadProfile($env:AWS_SHARED_CREDENTIALS_FILE, $S3Profile)
+    $presigner = [KnowledgeGraph.Tests.WandB.S3Presigner]::new($S3Endpoint, $credentials.Item1, $credentials.Item2, (New-TestBucket))
+    $standIn = [KnowledgeGraph.Tests.WandB.WandBStandIn]::new($presigner)
+    $key = $standIn.AddUser('ada', $RegistryRole, [string[]]@())
+    $env:WANDB_API_KEY = $key
+    $env:KG_WANDB_SETTLE_MS = '0'
+    $script:WandB = [pscustomobject]@{ StandIn = $standIn; BaseUrl = $standIn.BaseUrl; Key = $key; World = $standIn.World }
+    return $script:WandB
+}
+
+function Stop-KgWandBStandIn {
+    if ($script:WandB) {
+        $script:WandB.StandIn.Dispose()
+        $script:WandB = $null
+    }
+    Remove-Item Env:WANDB_API_KEY, Env:KG_WANDB_SETTLE_MS -ErrorAction Ignore
 }
 
 # Starts pwsh children that each import the module, say they are ready, wait for a common start signal, then run
@@ -107,7 +138,7 @@ $($Scripts[$i])
 # The environment variables a child process needs to use the same home, concepts and S3 server as this test.
 function Get-KgChildEnvironment {
     $vars = @{}
-    foreach ($name in 'KG_HOME', 'KG_CONCEPT_PATH', 'KG_WORKER_PATH', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_CONFIG_FILE', 'AWS_EC2_METADATA_DISABLED') {
+    foreach ($name in 'KG_HOME', 'KG_CONCEPT_PATH', 'KG_WORKER_PATH', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_CONFIG_FILE', 'AWS_EC2_METADATA_DISABLED', 'WANDB_API_KEY', 'KG_WANDB_SETTLE_MS') {
         $value = [Environment]::GetEnvironmentVariable($name)
         if ($value) { $vars[$name] = $value }
     }

@@ -6,3 +6,7 @@ $script:HasSharedData = Test-Path (Join-Path $script:SharedData 'concepts/Q787.j
 # Whether build.ps1 Test started the S3 test server; the S3 variants of the tests skip (and say so) when it did not.
 $script:HasS3 = [bool]$env:KG_TEST_S3_ENDPOINT
 $script:StoreKinds = @(@{ Kind = 'Local'; Available = $true }, @{ Kind = 'S3'; Available = $script:HasS3 })
+# The registries the lifecycle suite runs against: the store's own (embedded and S3), and W&B (the tests' stand-in, in
+# the test process, whose uploads go to the S3 test server; build.ps1 Test builds it and sets $env:KG_TEST_WANDB_STANDIN).
+$script:HasWandBStandIn = $script:HasS3 -and [bool]$env:KG_TEST_WANDB_STANDIN -and (Test-Path ([string]$env:KG_TEST_WANDB_STANDIN))
+$script:RegistryKinds = $script:StoreKinds + @(@{ Kind = 'WandB'; Available = $script:HasWandBStandIn })

@@ -12,8 +12,15 @@ public sealed record EnvironmentSettings
     public string? Region { get; init; }
     public string? EndpointUrl { get; init; }
     public bool? ForcePathStyle { get; init; }
+    /// <summary>The registry of record: <c>Store</c> (our own log, the default) or <c>WandB</c>.</summary>
+    public string? Registry { get; init; }
+    /// <summary>The W&amp;B team entity that owns the concept projects (runs, model artifacts).</summary>
+    public string? WandBEntity { get; init; }
+    /// <summary>The W&amp;B server, when it is not https://api.wandb.ai (a dedicated or self-hosted one).</summary>
+    public string? WandBBaseUrl { get; init; }
 
-    public bool IsEmpty => Store is null && ProfileName is null && Region is null && EndpointUrl is null && ForcePathStyle is null;
+    public bool IsEmpty => Store is null && ProfileName is null && Region is null && EndpointUrl is null && ForcePathStyle is null
+        && Registry is null && WandBEntity is null && WandBBaseUrl is null;
 }
 
 /// <summary>The module's persisted configuration (<c>settings.json</c> under the home folder): defaults for every
@@ -102,6 +109,9 @@ internal sealed record EnvironmentSettingsDocument
     public string? Region { get; init; }
     public string? EndpointUrl { get; init; }
     public bool? ForcePathStyle { get; init; }
+    public string? Registry { get; init; }
+    public string? WandBEntity { get; init; }
+    public string? WandBBaseUrl { get; init; }
 
     public EnvironmentSettings ToSettings() => new()
     {
@@ -110,6 +120,9 @@ internal sealed record EnvironmentSettingsDocument
         Region = Region,
         EndpointUrl = EndpointUrl,
         ForcePathStyle = ForcePathStyle,
+        Registry = Registry,
+        WandBEntity = WandBEntity,
+        WandBBaseUrl = WandBBaseUrl,
     };
 
     public static EnvironmentSettingsDocument From(EnvironmentSettings s) => new()
@@ -119,6 +132,9 @@ internal sealed record EnvironmentSettingsDocument
         Region = s.Region,
         EndpointUrl = s.EndpointUrl,
         ForcePathStyle = s.ForcePathStyle,
+        Registry = s.Registry,
+        WandBEntity = s.WandBEntity,
+        WandBBaseUrl = s.WandBBaseUrl,
     };
 }
 
@@ -135,6 +151,12 @@ public sealed record EnvironmentConfiguration
     public string? Region { get; init; }
     public string? EndpointUrl { get; init; }
     public bool ForcePathStyle { get; init; }
+    /// <summary>The registry of record (Store unless set to WandB).</summary>
+    public Registry.RegistryKind Registry { get; init; }
+    public string RegistrySource { get; init; } = "default";
+    /// <summary>The W&amp;B team entity (for -Track and a W&amp;B registry), and the W&amp;B server.</summary>
+    public string? WandBEntity { get; init; }
+    public string WandBBaseUrl { get; init; } = WandB.WandBConfiguration.DefaultBaseUrl;
 
     public static EnvironmentConfiguration Resolve(KgEnvironment env, KgSettings settings)
     {
@@ -170,8 +192,29 @@ public sealed record EnvironmentConfiguration
         }
         var (pathStyle, _) = Pick($"KG_{name}_FORCE_PATH_STYLE", "KG_FORCE_PATH_STYLE",
             perEnv.ForcePathStyle?.ToString(), defaults.ForcePathStyle?.ToString());
+        var (registry, registrySource) = Pick($"KG_{name}_REGISTRY", "KG_REGISTRY", perEnv.Registry, defaults.Registry);
+        var (entity, _) = Pick($"KG_{name}_WANDB_ENTITY", "KG_WANDB_ENTITY", perEnv.WandBEntity, defaults.WandBEntity);
+        var (baseUrl, baseUrlSource) = Pick($"KG_{name}_WANDB_BASE_URL", "KG_WANDB_BASE_URL", perEnv.WandBBaseUrl, defaults.WandBBaseUrl);
+        if (baseUrl is null && System.Environment.GetEnvironmentVariable("WANDB_BASE_URL") is { Length: > 0 } wandbBase)
+        {
+            (baseUrl, baseUrlSource) = (wandbBase, "$env:WANDB_BASE_URL"); // as W&B's own tools read it
+        }
+        var kind = WandB.WandBConfiguration.ParseRegistry(registry, registrySource);
+        if (baseUrl is not null)
+        {
+            WandB.WandBConfiguration.CheckBaseUrl(baseUrl, baseUrlSource);
+        }
+        if (kind == global::KnowledgeGraph.Registry.RegistryKind.WandB && string.IsNullOrWhiteSpace(entity))
+        {
+            throw new KgException("WandBEntityMissing", KgErrorKind.InvalidArgument,
+                $"The registry of {env.Name()} is W&B ({registrySource}), but no W&B entity is set: Set-KgEnvironment {env.Name()} -Registry WandB -WandBEntity <team>.", env.Name());
+        }
         return new EnvironmentConfiguration
         {
+            Registry = kind,
+            RegistrySource = registry is null ? "default" : registrySource,
+            WandBEntity = string.IsNullOrWhiteSpace(entity) ? null : entity.Trim(),
+            WandBBaseUrl = (baseUrl ?? WandB.WandBConfiguration.DefaultBaseUrl).TrimEnd('/'),
             Environment = env,
             Store = location,
             StoreSource = storeSource,

@@ -20,6 +20,10 @@ public sealed record EnvironmentInfo
     public string? Region { get; init; }
     public string? EndpointUrl { get; init; }
     public bool ForcePathStyle { get; init; }
+    /// <summary>The registry of record: Store (the store's own log) or WandB.</summary>
+    public string Registry { get; init; } = "Store";
+    public string? WandBEntity { get; init; }
+    public string? WandBBaseUrl { get; init; }
 
     public override string ToString() => $"{Name} ({Store})";
 
@@ -38,5 +42,8 @@ public sealed record EnvironmentInfo
         Region = c.Region,
         EndpointUrl = c.EndpointUrl is null ? null : Text.Redact.Url(c.EndpointUrl),
         ForcePathStyle = c.ForcePathStyle,
+        Registry = c.Registry.ToString(),
+        WandBEntity = c.WandBEntity,
+        WandBBaseUrl = c.WandBEntity is null && c.Registry == global::KnowledgeGraph.Registry.RegistryKind.Store ? null : Text.Redact.Url(c.WandBBaseUrl),
     };
 }

@@ -48,7 +48,7 @@ public static class ClassifierCatalog
         var wanted = new List<(string Q, string C, ModelVersion V)>();
         foreach (var state in states.Values)
         {
-            wanted.AddRange(state.Promoted.Where(e => Wanted(e.ClassifierId)).Select(e => (state.WikibaseId, e.ClassifierId, e.ModelVersion)));
+            wanted.AddRange(state.Promoted.Where(e => Wanted(e.ClassifierId) && !e.IsExternal).Select(e => (state.WikibaseId, e.ClassifierId, e.ModelVersion)));
         }
         if (!query.PromotedOnly)
         {
@@ -74,7 +74,7 @@ public static class ClassifierCatalog
         var byKey = found.Where(f => f.version is not null).ToDictionary(f => (f.version!.Manifest.WikibaseId, f.version.Manifest.ClassifierId, f.version.Manifest.Version));
         foreach (var state in states.Values)
         {
-            foreach (var e in state.Promoted.Where(e => Wanted(e.ClassifierId)))
+            foreach (var e in state.Promoted.Where(e => Wanted(e.ClassifierId) && !e.IsExternal))
             {
                 if (!byKey.TryGetValue((state.WikibaseId, e.ClassifierId, e.ModelVersion), out var f))
                 {
@@ -90,6 +90,11 @@ public static class ClassifierCatalog
                 }
             }
         }
+        // Entries whose model the registry of record keeps itself (W&B artifacts of another system) have no stored version.
+        result.AddRange(states.Values.SelectMany(s => s.Promoted.Where(e => e.IsExternal && Wanted(e.ClassifierId))
+            .Select(e => ClassifierInfo.FromExternal(s.WikibaseId, e, store.Environment, store.Registry.Location)))
+            .Where(i => (query.Profile is null || string.Equals(i.ClassifiersProfile, query.Profile, StringComparison.OrdinalIgnoreCase))
+                && (query.Type is not { } t || i.ClassifierName == t.ClassName())));
         foreach (var (version, metrics) in found)
         {
             if (version is null)

@@ -46,6 +46,26 @@ public sealed record ClassifierInfo
     public static string ModelDigest(ModelManifest m) => ModelManifest.Sha256Hex(System.Text.Encoding.UTF8.GetBytes(
         string.Join("\n", m.Files.OrderBy(f => f.Name, StringComparer.Ordinal).Select(f => $"{f.Name} {f.Sha256}"))));
 
+    /// <summary>A registry entry whose model the registry of record keeps itself (a W&amp;B artifact logged by another
+    /// system): listed and changed like the others, but there is no model version in the store to run.</summary>
+    public static ClassifierInfo FromExternal(string wikibaseId, RegistryEntry entry, KgEnvironment environment, string registry) => new()
+    {
+        WikibaseId = wikibaseId,
+        ClassifierId = entry.ClassifierId,
+        ConceptId = entry.ConceptId,
+        ClassifierName = entry.ClassifierName,
+        Version = entry.ModelVersion,
+        Environment = environment,
+        Promoted = entry.Promoted,
+        RegistryVersion = entry.RegistryVersion,
+        ClassifiersProfile = entry.Profile,
+        DontRunOn = ValueList.Of(entry.DontRunOn),
+        RequireGpu = entry.RequireGpu,
+        ManifestSha256 = entry.ManifestSha256,
+        ModelSha256 = "",
+        Store = registry,
+    };
+
     public static ClassifierInfo From(StoredModelVersion version, RegistryEntry? entry, IReadOnlyList<ClassifierEvaluation>? metrics = null)
     {
         var m = version.Manifest;

@@ -81,6 +81,12 @@ public static class ClassifierLifecycle
         var before = await store.Registry.GetAsync(wikibaseId, cancellationToken).ConfigureAwait(false);
         RegistryRules.Update(before, store.Environment, classifierId, change); // the rules' errors before any read
         var promoted = before.Promoted.Single(e => e.ClassifierId == classifierId);
+        if (promoted.IsExternal)
+        {
+            var changed = await store.Registry.ChangeAsync(wikibaseId,
+                state => RegistryRules.Update(state, store.Environment, classifierId, change), cancellationToken).ConfigureAwait(false);
+            return (ClassifierInfo.FromExternal(wikibaseId, changed.After.Promoted.Single(e => e.ClassifierId == classifierId), store.Environment, store.Registry.Location), changed.Changed);
+        }
         var stored = await RequiredModelAsync(store, wikibaseId, promoted, cancellationToken).ConfigureAwait(false);
         var result = await store.Registry.ChangeAsync(wikibaseId,
             state => RegistryRules.Update(state, store.Environment, classifierId, change), cancellationToken).ConfigureAwait(false);

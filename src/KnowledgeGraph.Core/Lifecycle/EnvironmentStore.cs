@@ -9,19 +9,20 @@ namespace KnowledgeGraph.Lifecycle;
 /// <summary>An environment's store, with its model versions and its registry.</summary>
 public sealed class EnvironmentStore
 {
-    public EnvironmentStore(EnvironmentConfiguration configuration, IObjectStore objects)
+    /// <param name="registry">The registry of record when it is not the store's own (W&amp;B); it may read the store's models.</param>
+    public EnvironmentStore(EnvironmentConfiguration configuration, IObjectStore objects, Func<EnvironmentStore, IClassifierRegistry>? registry = null)
     {
         Configuration = configuration;
         Objects = objects;
         Models = new ModelStore(objects, configuration.Environment);
-        Registry = new ClassifierRegistry(objects, configuration.Environment);
+        Registry = registry?.Invoke(this) ?? new ClassifierRegistry(objects, configuration.Environment);
     }
 
     public EnvironmentConfiguration Configuration { get; }
     public KgEnvironment Environment => Configuration.Environment;
     public IObjectStore Objects { get; }
     public ModelStore Models { get; }
-    public ClassifierRegistry Registry { get; }
+    public IClassifierRegistry Registry { get; }
 
     /// <summary>How many requests to run at once against this store.</summary>
     public int Parallelism => Configuration.Store.Kind == StoreKind.S3 ? 32 : 8;
@@ -35,6 +36,9 @@ public sealed class StoreProvider(KgSettings settings, Func<IObjectStoreFactory>
 
     public KgSettings Settings => settings;
 
+    /// <summary>Where requests are reported (-Debug), for other clients the stores' environments use (W&amp;B).</summary>
+    public Action<string>? Trace => trace;
+
     public EnvironmentStore For(KgEnvironment environment)
     {
         lock (_open)
@@ -46,7 +50,8 @@ public sealed class StoreProvider(KgSettings settings, Func<IObjectStoreFactory>
                     ? s3().Open(configuration)
                     : new FileObjectStore(configuration.Store.LocalPath);
                 var wrapped = DelayedObjectStore.WrapIfRequested(objects);
-                _open[environment] = store = new EnvironmentStore(configuration, trace is null ? wrapped : new TracingObjectStore(wrapped, trace));
+                _open[environment] = store = new EnvironmentStore(configuration, trace is null ? wrapped : new TracingObjectStore(wrapped, trace),
+                    configuration.Registry == RegistryKind.WandB ? s => WandB.WandBRegistry.Open(s, trace) : null);
             }
             return store;
         }

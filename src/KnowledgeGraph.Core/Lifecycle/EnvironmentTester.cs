@@ -18,6 +18,10 @@ public sealed record EnvironmentTestResult
     /// <summary>Whether the store's content was checked as well (-Deep): registry hash chains and snapshots, promoted
     /// entries against their model versions, manifests and the blobs of promoted versions.</summary>
     public bool Deep { get; init; }
+    /// <summary>The registry of record (Store or WandB).</summary>
+    public string Registry { get; init; } = "Store";
+    /// <summary>What the W&amp;B checks found (key, user, project access, registry role), when a W&amp;B entity is set.</summary>
+    public WandB.WandBTestResult? WandB { get; init; }
     public bool Succeeded => CanList && CanWrite && CanRead && CanDelete && Problems.Count == 0;
     public IReadOnlyList<string> Problems { get; init; } = ValueList<string>.Empty;
     /// <summary>The ErrorIds of the problems, for scripts.</summary>
@@ -65,7 +69,7 @@ public static class EnvironmentTester
         }
         var key = $".kgtools-probe/{System.Environment.MachineName}-{System.Environment.ProcessId}-{Guid.NewGuid():N}";
         var content = Encoding.UTF8.GetBytes($"KnowledgeGraph store probe {DateTimeOffset.UtcNow:O}");
-        var canList = await Check(async () => { await store.Registry.ListConceptsAsync(cancellationToken).ConfigureAwait(false); return true; }).ConfigureAwait(false);
+        var canList = await Check(async () => { await store.Objects.ListFoldersAsync(Registry.ClassifierRegistry.Prefix, cancellationToken).ConfigureAwait(false); return true; }).ConfigureAwait(false);
         var canWrite = await Check(() => store.Objects.TryCreateAsync(key, content, cancellationToken)).ConfigureAwait(false);
         var canRead = canWrite && await Check(async () =>
             (await store.Objects.GetAsync(key, cancellationToken).ConfigureAwait(false))?.SequenceEqual(content) == true).ConfigureAwait(false);
@@ -74,7 +78,14 @@ public static class EnvironmentTester
             await store.Objects.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
             return await store.Objects.GetAsync(key, cancellationToken).ConfigureAwait(false) is null;
         }).ConfigureAwait(false);
-        if (deep && canList)
+        WandB.WandBTestResult? wandb = null;
+        if (configuration.WandBEntity is not null)
+        {
+            wandb = await WandB.WandBTester.TestAsync(configuration, stores.Trace, cancellationToken).ConfigureAwait(false);
+            problems.AddRange(wandb.Problems);
+            ids.AddRange(wandb.ErrorIds);
+        }
+        if (deep && canList && (wandb is null || wandb.Problems.Count == 0))
         {
             foreach (var (id, problem) in await CheckContentAsync(store, cancellationToken).ConfigureAwait(false))
             {
@@ -90,6 +101,8 @@ public static class EnvironmentTester
             CanRead = canRead,
             CanDelete = canDelete,
             Deep = deep,
+            Registry = configuration.Registry.ToString(),
+            WandB = wandb,
             Problems = ValueList.Of(problems),
             ErrorIds = ValueList.Of(ids),
         };
@@ -103,7 +116,7 @@ public static class EnvironmentTester
         {
             var (state, problems) = await store.Registry.VerifyAsync(q, cancellationToken).ConfigureAwait(false);
             found.AddRange(problems.Select(p => (state is null ? "TamperedRegistry" : p.Contains("snapshot", StringComparison.Ordinal) ? "SnapshotMismatch" : "UnchainedRegistry", p)));
-            foreach (var e in state?.Promoted ?? [])
+            foreach (var e in (state?.Promoted ?? []).Where(e => !e.IsExternal))
             {
                 var what = $"{q} registry {e.RegistryVersion} ({e.ClassifierId} {e.ModelVersion}, promoted)";
                 try

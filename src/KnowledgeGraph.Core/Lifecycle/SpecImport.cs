@@ -8,8 +8,9 @@ using KnowledgeGraph.Storage;
 
 namespace KnowledgeGraph.Lifecycle;
 
-/// <summary>What Import-KgInferenceSpec did with one entry of a spec file.</summary>
-public sealed record SpecImportResult
+/// <summary>What Import-KgInferenceSpec did with one entry of a spec file (and, extended, Import-KgRegistry with one
+/// registry version).</summary>
+public record SpecImportResult
 {
     public required string WikibaseId { get; init; }
     public required string ClassifierId { get; init; }
@@ -18,7 +19,7 @@ public sealed record SpecImportResult
     public string? ClassifiersProfile { get; init; }
     /// <summary>False when the registry already held exactly this entry.</summary>
     public required bool Changed { get; init; }
-    /// <summary>The stand-in model version the registry entry points at.</summary>
+    /// <summary>The model version the registry entry points at (a stand-in, unless the store has the model itself).</summary>
     public required ModelVersion Version { get; init; }
 
     public override string ToString() =>
@@ -41,18 +42,29 @@ public static class SpecImport
             .GroupBy(v => v.Entry - 1)
             .ToDictionary(g => g.Key, g => string.Join(" ", g.Select(v => $"{v.Rule}: {v.Message}")));
 
-    public static async Task<SpecImportResult> ImportAsync(EnvironmentStore store, ClassifierSpec spec, CancellationToken cancellationToken)
+    /// <param name="model">The stored version the entry stands for, when the store has it; else a stand-in is stored.</param>
+    /// <param name="origin">Where the entry comes from, for the stand-in's card (a spec file by default).</param>
+    /// <param name="by">Who the registry record is attributed to (the current user by default).</param>
+    public static async Task<SpecImportResult> ImportAsync(EnvironmentStore store, ClassifierSpec spec, CancellationToken cancellationToken,
+        StoredModelVersion? model = null, string? origin = null, Actor? by = null)
     {
+        if (store.Registry.Kind != RegistryKind.Store)
+        {
+            throw new KgException("RegistryOfRecordElsewhere", KgErrorKind.InvalidOperation,
+                $"The registry of record of {store.Environment.Name()} is {store.Registry.Location}, which numbers its registry versions itself: spec entries cannot be imported into it at their own registry versions. Import into the store's registry of an environment whose registry is Store (Set-KgEnvironment {store.Environment.Name()} -Registry Store).",
+                store.Environment.Name());
+        }
         var wikibaseId = WikibaseId.Parse(spec.WikibaseId).Value;
         var classifierId = Identifier.ParseClassifierId(spec.ClassifierId);
-        var standIn = StandIn(store.Environment, wikibaseId, classifierId, spec.ConceptId);
+        var standIn = StandIn(store.Environment, wikibaseId, classifierId, spec.ConceptId, origin);
         // The rules first, on a stand-in that is not stored yet: a refused entry leaves nothing behind.
-        var existing = await store.Models.FindSameModelAsync(standIn.Manifest, cancellationToken).ConfigureAwait(false);
+        var existing = model ?? await store.Models.FindSameModelAsync(standIn.Manifest, cancellationToken).ConfigureAwait(false);
         var state = await store.Registry.GetAsync(wikibaseId, cancellationToken).ConfigureAwait(false);
         RegistryRules.Import(state, existing ?? standIn, store.Environment, spec);
         var version = existing ?? await store.Models.AddVersionAsync(new ModelPackage(wikibaseId, classifierId, standIn.Manifest.Metadata,
-            [new ModelPackageFile(ModelFiles.Model, ModelCard(wikibaseId, classifierId, spec.ConceptId))]), null, cancellationToken).ConfigureAwait(false);
-        var change = await store.Registry.ChangeAsync(wikibaseId, s => RegistryRules.Import(s, version, store.Environment, spec), cancellationToken).ConfigureAwait(false);
+            [new ModelPackageFile(ModelFiles.Model, ModelCard(wikibaseId, classifierId, spec.ConceptId, origin))]), null, cancellationToken).ConfigureAwait(false);
+        var change = await store.Registry.ChangeAsync(wikibaseId,
+            s => RegistryRules.Import(s, version, store.Environment, spec) is { } r ? r with { By = by ?? r.By } : null, cancellationToken).ConfigureAwait(false);
         var entry = change.After.Find(ModelVersion.Parse(spec.RegistryVersion, "registry version"))!;
         return new SpecImportResult
         {
@@ -66,9 +78,9 @@ public static class SpecImport
         };
     }
 
-    private static StoredModelVersion StandIn(KgEnvironment environment, string wikibaseId, string classifierId, string? conceptId)
+    private static StoredModelVersion StandIn(KgEnvironment environment, string wikibaseId, string classifierId, string? conceptId, string? origin)
     {
-        var card = ModelCard(wikibaseId, classifierId, conceptId);
+        var card = ModelCard(wikibaseId, classifierId, conceptId, origin);
         var manifest = new ModelManifest
         {
             WikibaseId = wikibaseId,
@@ -83,13 +95,15 @@ public static class SpecImport
     }
 
     // Deterministic, so that importing again finds the same stand-in instead of storing another.
-    private static byte[] ModelCard(string wikibaseId, string classifierId, string? conceptId) => Text.KgJson.ToBytes(new ImportedModelCard
+    private static byte[] ModelCard(string wikibaseId, string classifierId, string? conceptId, string? origin) => Text.KgJson.ToBytes(new ImportedModelCard
     {
         Schema = ModelSchema,
         WikibaseId = wikibaseId,
         ClassifierId = classifierId,
         ConceptId = conceptId,
-        Note = "Imported from a classifier spec file: the model was trained by another system and is not stored here.",
+        Note = origin is null
+            ? "Imported from a classifier spec file: the model was trained by another system and is not stored here."
+            : $"Imported from {origin}: the model was trained by another system and is not stored here.",
     }, Text.KgJson.Indented.ImportedModelCard);
 }
 

@@ -93,6 +93,10 @@ public static class SpecUpdater
     /// <summary>Null when the entry's model version exists with the manifest it was promoted with, else what is wrong.</summary>
     private static async Task<string?> CheckReferenceAsync(EnvironmentStore store, string wikibaseId, RegistryEntry entry, CancellationToken cancellationToken)
     {
+        if (entry.IsExternal)
+        {
+            return null; // the registry of record keeps this model itself (a W&B artifact logged by another system)
+        }
         var what = $"{wikibaseId} registry {entry.RegistryVersion} ({entry.ClassifierId} {entry.ModelVersion})";
         var json = await store.Objects.GetAsync(Models.ModelStore.ManifestKey(wikibaseId, entry.ClassifierId, entry.ModelVersion), cancellationToken).ConfigureAwait(false);
         if (json is null)

@@ -33,8 +33,10 @@ public sealed class ModelStore(IObjectStore store, KgEnvironment environment)
     public static string ManifestKey(string wikibaseId, string classifierId, ModelVersion version) =>
         $"{ModelsPrefix}{wikibaseId}/{classifierId}/{version}/manifest.json";
 
-    /// <summary>Stores the files, then the manifest at the next free version. Reports progress per file.</summary>
-    public async Task<StoredModelVersion> AddVersionAsync(ModelPackage package, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>Stores the files, then the manifest at the next free version (at least <paramref name="atLeast"/>, so that
+    /// the number can follow W&amp;B's artifact versions). Reports progress per file.</summary>
+    public async Task<StoredModelVersion> AddVersionAsync(ModelPackage package, IProgress<WorkProgress>? progress, CancellationToken cancellationToken,
+        ModelVersion? atLeast = null)
     {
         // Checked before any byte is stored: a version must be findable under its concept and classifier.
         if (!WikibaseId.IsValid(package.WikibaseId))
@@ -58,6 +60,10 @@ public sealed class ModelStore(IObjectStore store, KgEnvironment environment)
         }
         var existing = await ListVersionNumbersAsync(package.WikibaseId, package.ClassifierId, cancellationToken).ConfigureAwait(false);
         var version = existing.Count == 0 ? new ModelVersion(0) : existing.Max().Next();
+        if (atLeast is { } floor && floor > version)
+        {
+            version = floor;
+        }
         for (var attempt = 0; ; attempt++)
         {
             var manifest = new ModelManifest

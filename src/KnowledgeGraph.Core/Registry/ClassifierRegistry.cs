@@ -20,13 +20,15 @@ public sealed record RegistryChange(ConceptRegistry Before, ConceptRegistry Afte
 /// SHA-256 of the one before and of the state after it), so an edited or removed record is an error, not a silent
 /// change. The state is the fold of the records; <c>registry/&lt;Qid&gt;/state.json</c> caches it (a snapshot, used only
 /// when it matches the record it covers: readers then fold only the records after it).</summary>
-public sealed class ClassifierRegistry(IObjectStore store, KgEnvironment environment)
+public sealed class ClassifierRegistry(IObjectStore store, KgEnvironment environment) : IClassifierRegistry
 {
     public const string Prefix = "registry/";
     private const int MaxAttempts = 200;
 
+    public RegistryKind Kind => RegistryKind.Store;
     public KgEnvironment Environment => environment;
     public IObjectStore Objects => store;
+    public string Location => store.Location.ToString();
 
     private static string RecordsPrefix(string wikibaseId) => $"{Prefix}{wikibaseId}/records/";
 

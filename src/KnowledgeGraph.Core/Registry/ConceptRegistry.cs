@@ -20,6 +20,13 @@ public sealed record RegistryEntry
     public required DateTimeOffset UpdatedAt { get; init; }
     public required long LastSequence { get; init; }
 
+    /// <summary>What <see cref="ManifestSha256"/> starts with when the entry's model is not in the environment's store but
+    /// kept by the registry of record itself (a W&amp;B artifact logged by another system): it is listed and specified, but
+    /// cannot be run here.</summary>
+    public const string ExternalPrefix = "external:";
+
+    public bool IsExternal => ManifestSha256.StartsWith(ExternalPrefix, StringComparison.Ordinal);
+
     /// <summary>This entry with a metadata change applied (sources normalised: sorted, each once).</summary>
     public RegistryEntry With(MetadataChange change)
     {
@@ -75,7 +82,18 @@ public sealed record ConceptRegistry(string WikibaseId, long Sequence, IReadOnly
 
     public RegistryEntry? Find(ModelVersion registryVersion) => Entries.FirstOrDefault(e => e.RegistryVersion == registryVersion);
 
-    public ModelVersion NextRegistryVersion => Entries.Count == 0 ? new ModelVersion(0) : Entries.Max(e => e.RegistryVersion).Next();
+    /// <summary>How many registry versions the backing registry has numbered for the concept in any environment (W&amp;B
+    /// numbers one registry collection per concept for all environments); 0 when only <see cref="Entries"/> count.</summary>
+    public int VersionsNumbered { get; init; }
+
+    public ModelVersion NextRegistryVersion
+    {
+        get
+        {
+            var next = Entries.Count == 0 ? 0 : Entries.Max(e => e.RegistryVersion).Number + 1;
+            return new ModelVersion(Math.Max(next, VersionsNumbered));
+        }
+    }
 
     /// <summary>The state after <paramref name="record"/>, which must be the next in sequence.</summary>
     public ConceptRegistry Apply(RegistryRecord record)

@@ -39,4 +39,6 @@ public sealed class DelayedObjectStore(IObjectStore inner, TimeSpan delay) : IOb
         inner.ListFoldersAsync(prefix, cancellationToken);
 
     public Task DeleteAsync(string key, CancellationToken cancellationToken) => inner.DeleteAsync(key, cancellationToken);
+
+    public Task<ObjectReference?> ReferenceAsync(string key, CancellationToken cancellationToken) => inner.ReferenceAsync(key, cancellationToken);
 }

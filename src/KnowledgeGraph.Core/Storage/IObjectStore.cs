@@ -35,7 +35,15 @@ public interface IObjectStore
 
     /// <summary>Removes an object; removing a missing key is not an error.</summary>
     Task DeleteAsync(string key, CancellationToken cancellationToken);
+
+    /// <summary>How another system can refer to an object (for W&amp;B reference artifacts): its URI, the store's ETag and
+    /// size. Null when the object is missing or the store cannot be referred to from elsewhere (a local folder).</summary>
+    Task<ObjectReference?> ReferenceAsync(string key, CancellationToken cancellationToken) => Task.FromResult<ObjectReference?>(null);
 }
+
+/// <summary>An object as another system refers to it: <c>s3://bucket/key</c>, its ETag (without quotes), size and
+/// version ID (when the bucket keeps versions).</summary>
+public sealed record ObjectReference(string Uri, string ETag, long Size, string? VersionId);
 
 /// <summary>An object in a store: its key, size and when it was last written.</summary>
 public sealed record StoredObject(string Key, long Size, DateTimeOffset LastModified);

@@ -31,6 +31,9 @@ public sealed class TracingObjectStore(IObjectStore inner, Action<string> trace)
     public Task DeleteAsync(string key, CancellationToken cancellationToken) =>
         Traced($"DELETE {key}", async () => { await inner.DeleteAsync(key, cancellationToken).ConfigureAwait(false); return true; }, _ => "deleted");
 
+    public Task<ObjectReference?> ReferenceAsync(string key, CancellationToken cancellationToken) =>
+        Traced($"HEAD {key}", () => inner.ReferenceAsync(key, cancellationToken), r => r is null ? "no reference" : $"{r.Size:N0} bytes");
+
     private async Task<T> Traced<T>(string request, Func<Task<T>> call, Func<T, string> outcome)
     {
         var clock = Stopwatch.StartNew();

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using KnowledgeGraph.Classification;
 using KnowledgeGraph.Environments;
 using KnowledgeGraph.Evaluation;
+using KnowledgeGraph.Identifiers;
 using KnowledgeGraph.Lifecycle;
 using KnowledgeGraph.Models;
 using KnowledgeGraph.Storage;
@@ -38,6 +39,8 @@ public sealed record TrainingResult
     public int? ThreadCount { get; init; }
     public required TimeSpan Duration { get; init; }
     public required string ManifestSha256 { get; init; }
+    /// <summary>What -Track logged to W&amp;B (null without -Track).</summary>
+    public WandB.WandBTracking? WandB { get; init; }
 
     public override string ToString() => $"{WikibaseId}/{ClassifierId} {Version} ({ClassifierName}, {Environment})";
 }
@@ -46,8 +49,10 @@ public sealed record TrainingResult
 /// files and then its manifest are written), or with <c>localFolder</c> in a local folder without registering it.</summary>
 public sealed class TrainingService(Func<ClassifierType, IClassifierTrainer> trainers)
 {
+    /// <param name="firstVersion">Given the trained classifier's ID, the lowest version number to store it at (W&amp;B's
+    /// next artifact version, with -Track); the next free one when null.</param>
     public async Task<TrainingResult> TrainAsync(TrainingRequest request, EnvironmentStore? store, string? localFolder,
-        IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
+        IProgress<WorkProgress>? progress, CancellationToken cancellationToken, Func<string, CancellationToken, Task<ModelVersion>>? firstVersion = null)
     {
         var clock = Stopwatch.StartNew();
         progress?.Report(WorkProgress.Step($"Training a {request.Type} classifier for {request.Concept.WikibaseId}", 0));
@@ -65,7 +70,8 @@ public sealed class TrainingService(Func<ClassifierType, IClassifierTrainer> tra
         string location;
         if (store is not null)
         {
-            version = await store.Models.AddVersionAsync(package, progress, cancellationToken).ConfigureAwait(false);
+            var atLeast = firstVersion is null ? (ModelVersion?)null : await firstVersion(trained.ClassifierId, cancellationToken).ConfigureAwait(false);
+            version = await store.Models.AddVersionAsync(package, progress, cancellationToken, atLeast).ConfigureAwait(false);
             location = store.Objects.Location.ToString();
         }
         else

@@ -192,6 +192,26 @@ internal sealed class S3ObjectStore : IObjectStore, IDisposable
         }
     }
 
+    /// <summary>The object's s3:// URI, ETag and size (a HEAD request), for W&amp;B reference artifacts.</summary>
+    public async Task<ObjectReference?> ReferenceAsync(string key, CancellationToken cancellationToken)
+    {
+        StoreKeys.Check(key);
+        try
+        {
+            var head = await _client.GetObjectMetadataAsync(_bucket, _prefix + key, cancellationToken).ConfigureAwait(false);
+            var versionId = string.IsNullOrEmpty(head.VersionId) || head.VersionId == "null" ? null : head.VersionId;
+            return new ObjectReference($"s3://{_bucket}/{_prefix}{key}", head.ETag.Trim('"'), head.ContentLength, versionId);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound && e.ErrorCode != "NoSuchBucket")
+        {
+            return null;
+        }
+        catch (Exception e) when (IsStoreFailure(e))
+        {
+            throw Translate(e, "s3:GetObject", key);
+        }
+    }
+
     public void Dispose() => _client.Dispose();
 
     private static bool IsStoreFailure(Exception e) => e is AmazonServiceException or AmazonClientException or HttpRequestException or IOException;

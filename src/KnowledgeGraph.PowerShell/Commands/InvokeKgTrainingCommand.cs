@@ -8,6 +8,7 @@ using KnowledgeGraph.Environments;
 using KnowledgeGraph.Identifiers;
 using KnowledgeGraph.PowerShell.Arguments;
 using KnowledgeGraph.Training;
+using KnowledgeGraph.WandB;
 
 namespace KnowledgeGraph.PowerShell.Commands;
 
@@ -80,6 +81,11 @@ public sealed class InvokeKgTrainingCommand : KgCmdlet
     [ValidateNotNull]
     public Hashtable? Setting { get; set; }
 
+    /// <summary>Log the training to W&amp;B as the original's <c>train --track</c> does: a run in project &lt;Qid&gt; with the
+    /// config, metrics and tables, and a model artifact that refers to the stored model in S3.</summary>
+    [Parameter]
+    public SwitchParameter Track { get; set; }
+
     protected override void Process()
     {
         var service = Trainers.Service;
@@ -96,6 +102,11 @@ public sealed class InvokeKgTrainingCommand : KgCmdlet
         {
             ThrowKgError(e);
             return;
+        }
+        if (Track && LocalOnly)
+        {
+            ThrowKgError(Error("TrackNeedsStore", KgErrorKind.InvalidArgument,
+                "-Track logs a model artifact that refers to the model in the environment's store; it cannot be combined with -LocalOnly."));
         }
         foreach (var text in WikibaseId)
         {
@@ -123,9 +134,18 @@ public sealed class InvokeKgTrainingCommand : KgCmdlet
                     continue;
                 }
                 var store = StoreFor(Environment);
-                if (ShouldProcess($"{id} ({ClassifierType}) in {Environment.Name()} ({store.Objects.Location})", "Train and store a new version"))
+                (string Entity, WandBApi Api)? tracking = Track ? Tracking(store) : null;
+                if (ShouldProcess($"{id} ({ClassifierType}) in {Environment.Name()} ({store.Objects.Location}){(Track ? $", tracked in W&B {store.Configuration.WandBEntity}/{id}" : "")}", "Train and store a new version"))
                 {
-                    WriteObject(RunWithProgress($"Training {id}", (p, ct) => service.TrainAsync(request, store, null, p, ct)));
+                    if (tracking is null)
+                    {
+                        WriteObject(RunWithProgress($"Training {id}", (p, ct) => service.TrainAsync(request, store, null, p, ct)));
+                        continue;
+                    }
+                    var (entity, api) = tracking.Value;
+                    var result = RunWithProgress($"Training {id}", (p, ct) => service.TrainAsync(request, store, null, p, ct,
+                        (cid, c) => WandBTracker.NextVersionAsync(api, entity, id.Value, cid, c)));
+                    WriteObject(TrackTraining(store, request, result, entity, api));
                 }
             }
             catch (KgException e)
@@ -133,5 +153,58 @@ public sealed class InvokeKgTrainingCommand : KgCmdlet
                 WriteKgError(e, text);
             }
         }
+    }
+
+    /// <summary>Everything -Track needs, checked before anything is trained: an entity, a key, an S3 store.</summary>
+    private (string Entity, WandBApi Api) Tracking(Lifecycle.EnvironmentStore store)
+    {
+        var c = store.Configuration;
+        if (c.WandBEntity is not { } entity)
+        {
+            throw Error("WandBEntityMissing", KgErrorKind.InvalidArgument,
+                $"-Track logs to W&B, but no W&B entity is set for {c.Environment.Name()}: Set-KgEnvironment {c.Environment.Name()} -WandBEntity <team>.", c.Environment.Name());
+        }
+        if (c.Store.Kind != Storage.StoreKind.S3)
+        {
+            throw Error("WandBNeedsS3Store", KgErrorKind.InvalidOperation,
+                $"-Track logs a model artifact that refers to the model's objects in S3, as the original's do, but the store of {c.Environment.Name()} is the local folder {c.Store}. Point it at S3 (Set-KgEnvironment {c.Environment.Name()} -Store s3://bucket/prefix).", c.Environment.Name());
+        }
+        var client = new WandBClient(c.WandBBaseUrl, WandBApiKey.Require(c.WandBBaseUrl), Stores.Trace);
+        WriteVerbose($"W&B: {c.WandBBaseUrl}, entity {entity}, {client.Key}.");
+        return (entity, new WandBApi(client));
+    }
+
+    /// <summary>Logs a stored version to W&amp;B. When that fails, the version stays stored: it is output, and the failure
+    /// is a non-terminating error that says so.</summary>
+    private TrainingResult TrackTraining(Lifecycle.EnvironmentStore store, TrainingRequest request, TrainingResult result, string entity, WandBApi api)
+    {
+        try
+        {
+            return RunWithProgress($"Tracking {result.WikibaseId} in W&B", (p, ct) => TrackAsync(store, request, result, entity, api, p, ct));
+        }
+        catch (KgException e)
+        {
+            WriteKgError(new KgException(e.ErrorId, e.Kind,
+                $"{result.WikibaseId}/{result.ClassifierId} {result.Version} is stored in {store.Environment.Name()}, but logging it to W&B failed: {e.Message}", e.Target, e), result.ToString());
+            return result;
+        }
+    }
+
+    private async Task<TrainingResult> TrackAsync(Lifecycle.EnvironmentStore store, TrainingRequest request, TrainingResult result, string entity, WandBApi api,
+        IProgress<WorkProgress> progress, CancellationToken ct)
+    {
+        var stored = await store.Models.GetRequiredAsync(result.WikibaseId!, result.ClassifierId, Identifiers.ModelVersion.Parse(result.Version), ct).ConfigureAwait(false);
+        var evaluation = !request.Evaluate ? []
+            : ClassifierTypes.IsLearned(request.Type) ? LearnedTrainer.Split(request).Evaluation : request.Concept.LabelledPassages;
+        IReadOnlyList<LabelledPassage>? predictions = null;
+        if (evaluation.Count > 0)
+        {
+            using var resolver = new ClassifierResolver(() => Stores);
+            var classifier = resolver.Resolve(Lifecycle.ClassifierInfo.From(stored, null), ct);
+            var spans = classifier.Predict(evaluation.Select(p => p.Text).ToArray());
+            predictions = evaluation.Zip(spans, (p, s) => p.WithSpans(s)).ToArray();
+        }
+        var tracking = await WandBTracker.TrackAsync(api, entity, store, request, result, stored, evaluation, predictions, progress, ct).ConfigureAwait(false);
+        return result with { WandB = tracking };
     }
 }

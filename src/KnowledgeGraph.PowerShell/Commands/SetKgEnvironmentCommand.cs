@@ -39,6 +39,21 @@ public sealed class SetKgEnvironmentCommand : KgCmdlet
     [Parameter]
     public SwitchParameter ForcePathStyle { get; set; }
 
+    /// <summary>The registry of record: Store (the store's own log, the default) or WandB (the W&amp;B model registry).</summary>
+    [Parameter]
+    [ValidateSet("Store", "WandB", IgnoreCase = true)]
+    public string? Registry { get; set; }
+
+    /// <summary>The W&amp;B team entity that owns the concept projects (for -Track, and for a W&amp;B registry).</summary>
+    [Parameter]
+    [AllowEmptyString]
+    public string? WandBEntity { get; set; }
+
+    /// <summary>The W&amp;B server, when it is not https://api.wandb.ai.</summary>
+    [Parameter]
+    [AllowEmptyString]
+    public string? WandBBaseUrl { get; set; }
+
     /// <summary>The corpus (files or folders of unlabelled passages) that learned classifiers draw negatives from when a
     /// command names none: one setting for the home folder, whichever environments are named. An empty value clears it.</summary>
     [Parameter]
@@ -68,6 +83,9 @@ public sealed class SetKgEnvironmentCommand : KgCmdlet
                 Region = Value(nameof(Region), Region, current.Region),
                 EndpointUrl = Value(nameof(EndpointUrl), EndpointUrl, current.EndpointUrl),
                 ForcePathStyle = IsBound(nameof(ForcePathStyle)) ? ForcePathStyle.IsPresent : current.ForcePathStyle,
+                Registry = IsBound(nameof(Registry)) ? (Registry!.Equals("WandB", StringComparison.OrdinalIgnoreCase) ? "WandB" : null) : current.Registry,
+                WandBEntity = Value(nameof(WandBEntity), WandBEntity, current.WandBEntity),
+                WandBBaseUrl = Value(nameof(WandBBaseUrl), WandBBaseUrl, current.WandBBaseUrl)?.TrimEnd('/'),
             };
             Validate(next, scope);
             updated = updated.With(scope, next);
@@ -84,6 +102,18 @@ public sealed class SetKgEnvironmentCommand : KgCmdlet
                 ThrowKgError(e);
             }
             updated = updated with { CorpusPaths = corpus };
+        }
+        try
+        {
+            // The combination must work for every environment it reaches (a W&B registry needs an entity), before it is saved.
+            foreach (var env in EnvironmentName.All(Environment) ?? [.. EnvironmentNames.All])
+            {
+                EnvironmentConfiguration.Resolve(env, updated);
+            }
+        }
+        catch (KgException e)
+        {
+            ThrowKgError(e);
         }
         var target = Environment is null ? "the defaults of every environment" : string.Join(", ", Environment.Select(e => e.Name()));
         if (!ShouldProcess(target, $"Update the module's settings in {KgPaths.SettingsFile}"))
@@ -130,6 +160,14 @@ public sealed class SetKgEnvironmentCommand : KgCmdlet
             if (s.EndpointUrl is not null)
             {
                 EnvironmentConfiguration.CheckEndpoint(s.EndpointUrl, "-EndpointUrl");
+            }
+            if (s.WandBBaseUrl is not null)
+            {
+                WandB.WandBConfiguration.CheckBaseUrl(s.WandBBaseUrl, "-WandBBaseUrl");
+            }
+            if (s.WandBEntity is not null && !System.Text.RegularExpressions.Regex.IsMatch(s.WandBEntity, @"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}\z"))
+            {
+                throw Error("InvalidWandBEntity", KgErrorKind.InvalidArgument, $"'{s.WandBEntity}' is not a W&B entity name (letters, digits, '-', '_', '.').", s.WandBEntity);
             }
             if (s.Region is not null && !System.Text.RegularExpressions.Regex.IsMatch(s.Region, "^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$"))
             {
