@@ -26,8 +26,9 @@ public sealed class ValidateWikibaseIdAttribute : ValidateEnumeratedArgumentsAtt
         }
         if (!WikibaseId.IsValid(text))
         {
-            throw new ValidationMetadataException(
-                $"'{WikibaseIdPrintable(text)}' is not a valid Wikibase ID. A Wikibase ID is Q followed by a number without leading zeros, such as Q787.");
+            throw new ValidationMetadataException(WikibaseId.IsPropertyId(text)
+                ? $"'{text}' is a Wikibase property ID, not an item: concepts are items, Q followed by a number without leading zeros, such as Q787."
+                : $"'{WikibaseIdPrintable(text)}' is not a valid Wikibase ID. A Wikibase ID is Q followed by a number without leading zeros, such as Q787.");
         }
     }
 
