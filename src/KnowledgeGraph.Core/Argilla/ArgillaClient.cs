@@ -42,7 +42,11 @@ public sealed record ArgillaConfiguration
         };
     }
 
-    public static string? Key()
+    /// <summary>Reads the API key when a request is made (by default from $env:ARGILLA_API_KEY), so that it is never held
+    /// in the configuration, stored or shown.</summary>
+    public Func<string?> Key { get; init; } = KeyFromEnvironment;
+
+    public static string? KeyFromEnvironment()
     {
         var k = Environment.GetEnvironmentVariable(KeyVariable);
         return string.IsNullOrEmpty(k) ? null : k;
@@ -82,7 +86,7 @@ public sealed class ArgillaClient : IDisposable
     /// <summary>The concept's labelled passages; null when its workspace has no dataset named after it.</summary>
     public async Task<IReadOnlyList<LabelledPassage>?> GetLabelledPassagesAsync(string wikibaseId, CancellationToken ct)
     {
-        var key = ArgillaConfiguration.Key() ?? throw new KgException("ArgillaKeyMissing", KgErrorKind.AuthenticationError,
+        var key = _config.Key() ?? throw new KgException("ArgillaKeyMissing", KgErrorKind.AuthenticationError,
             $"Reading labelled passages from Argilla needs an API key in $env:{ArgillaConfiguration.KeyVariable}. {_config.Hint}", _config.Url);
         using var workspaces = await GetAsync("/api/v1/me/workspaces", key, ct).ConfigureAwait(false);
         var workspace = Items(workspaces!, "workspaces").FirstOrDefault(w => Str(w, "name") == _config.Workspace);

@@ -53,7 +53,7 @@ public sealed class WikibaseClient : IDisposable
                 return;
             }
             var user = _config.Username;
-            var password = WikibaseConfiguration.Password();
+            var password = _config.Password();
             if (user is null && password is null)
             {
                 _debug($"Wikibase: no ${WikibaseConfiguration.UsernameVariable}/${WikibaseConfiguration.PasswordVariable}: reading anonymously.");

@@ -46,14 +46,22 @@ public sealed class WikibaseConcepts : IDisposable
     private readonly WikibaseCache _cache;
 
     /// <param name="handlers">Makes a new retrying handler chain (each client keeps its own cookies).</param>
-    public WikibaseConcepts(WikibaseConfiguration config, Func<HttpMessageHandler> handlers, FetchLog? log = null)
+    /// <param name="argilla">Where labelled passages come from (default: the environment's Argilla).</param>
+    /// <param name="cacheFolder">The cache (default: this Wikibase's folder under the home folder).</param>
+    public WikibaseConcepts(WikibaseConfiguration config, Func<HttpMessageHandler> handlers, FetchLog? log = null,
+        ArgillaConfiguration? argilla = null, string? cacheFolder = null)
     {
         _handlers = handlers;
         _log = log ?? new FetchLog();
         _client = new WikibaseClient(config, handlers(), _log.Debug);
-        _cache = new WikibaseCache(config.CacheFolder);
+        _cache = new WikibaseCache(cacheFolder ?? config.CacheFolder);
+        _argilla = argilla;
+        _cacheFolderGiven = cacheFolder;
         Configuration = config;
     }
+
+    private readonly ArgillaConfiguration? _argilla;
+    private readonly string? _cacheFolderGiven;
 
     public WikibaseConfiguration Configuration { get; }
 
@@ -225,9 +233,11 @@ public sealed class WikibaseConcepts : IDisposable
 
     private async Task<Concept> WithLabelledPassagesAsync(Concept concept, CancellationToken ct)
     {
-        var config = ArgillaConfiguration.FromEnvironment() ?? throw new KgException("ArgillaNotConfigured", KgErrorKind.InvalidOperation,
+        var config = _argilla ?? ArgillaConfiguration.FromEnvironment() ?? throw new KgException("ArgillaNotConfigured", KgErrorKind.InvalidOperation,
             $"Labelled passages come from Argilla: set $env:{ArgillaConfiguration.UrlVariable} and $env:{ArgillaConfiguration.KeyVariable}.", concept.WikibaseId);
-        var file = Path.Combine(config.CacheFolder, concept.WikibaseId + ".jsonl");
+        // Beside a given cache folder (tests), else Argilla's own folder under the home folder.
+        var folder = _cacheFolderGiven is null ? config.CacheFolder : Path.Combine(_cacheFolderGiven, "argilla");
+        var file = Path.Combine(folder, concept.WikibaseId + ".jsonl");
         IReadOnlyList<LabelledPassage>? passages;
         try
         {
@@ -238,7 +248,7 @@ public sealed class WikibaseConcepts : IDisposable
                 _log.W($"Argilla ({config.Url}) has no dataset {concept.WikibaseId} in the workspace '{config.Workspace}': {concept.WikibaseId} has no labelled passages.");
                 return concept;
             }
-            Directory.CreateDirectory(config.CacheFolder);
+            Directory.CreateDirectory(folder);
             Text.FileText.WriteAtomic(file, string.Concat(passages.Select(p => ConceptJson.WritePassage(p) + "\n")), "cache file");
         }
         catch (KgException e) when (e.Kind is KgErrorKind.ConnectionError or KgErrorKind.ResourceUnavailable && File.Exists(file))

@@ -74,8 +74,11 @@ public sealed record WikibaseConfiguration
     /// <summary>What to check when the Wikibase refuses or cannot be found, for error messages.</summary>
     public string Hint => $"The Wikibase is {Url} ({UrlSource}); its API is {ApiUrl}. Credentials come from $env:{UsernameVariable} and $env:{PasswordVariable} (a bot password).";
 
-    /// <summary>The password, read now from the environment (null when not set).</summary>
-    public static string? Password()
+    /// <summary>Reads the password when logging in (by default from $env:WIKIBASE_PASSWORD; null when not set). A function,
+    /// so that the password is never held in the configuration, stored or shown.</summary>
+    public Func<string?> Password { get; init; } = PasswordFromEnvironment;
+
+    public static string? PasswordFromEnvironment()
     {
         var p = Environment.GetEnvironmentVariable(PasswordVariable);
         return string.IsNullOrEmpty(p) ? null : p;
