@@ -105,7 +105,9 @@ public sealed class ArgillaClient : IDisposable
         }
         var datasetId = Str(dataset, "id") ?? throw Invalid("a dataset has no id");
         var passages = new List<LabelledPassage>();
-        for (var offset = 0; ; offset += PageSize)
+        // Pages by offset until the total is reached (or, without a total, an empty page): a server may return fewer
+        // records than asked for.
+        for (var offset = 0; ;)
         {
             using var page = await GetAsync($"/api/v1/datasets/{Uri.EscapeDataString(datasetId)}/records?include=responses&offset={offset}&limit={PageSize}", key, ct).ConfigureAwait(false);
             var records = Items(page!, "records").ToList();
@@ -114,7 +116,8 @@ public sealed class ArgillaClient : IDisposable
                 await AddPassagesAsync(record, key, passages, ct).ConfigureAwait(false);
             }
             var total = page!.RootElement.TryGetProperty("total", out var t) && t.ValueKind == JsonValueKind.Number ? t.GetInt32() : (int?)null;
-            if (records.Count < PageSize || (total is { } n && offset + records.Count >= n))
+            offset += records.Count;
+            if (records.Count == 0 || (total is { } n && offset >= n))
             {
                 break;
             }
