@@ -150,7 +150,7 @@ Describe 'Save-KgConcept' {
         (Get-KgConcept -Path $file.FullName).Id | Should -Be (Get-KgConcept Q10 -Source Wikibase).Id
         $before = Get-Content $file.FullName -Raw
         (Get-KgError { Get-KgConcept Q10 -Source Wikibase -Revision $Old10 | Save-KgConcept -Path $Out }).FullyQualifiedErrorId | Should -BeLike 'ConceptFileExists*'
-        Get-KgConcept Q10 -Source Wikibase -Revision $Old10 | Save-KgConcept -Path $Out -WhatIf
+        Get-KgConcept Q10 -Source Wikibase -Revision $Old10 | Save-KgConcept -Path $Out -Force -WhatIf
         Get-Content $file.FullName -Raw | Should -Be $before
         Get-KgConcept Q10 -Source Wikibase -Revision $Old10 | Save-KgConcept -Path $Out -Force
         (Get-Content $file.FullName -Raw | ConvertFrom-Json).preferred_label | Should -Be 'forestry'
