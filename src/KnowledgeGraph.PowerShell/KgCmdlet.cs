@@ -62,6 +62,11 @@ public abstract class KgCmdlet : PSCmdlet
         {
             WriteKgError(e);
         }
+        catch (OperationCanceledException) when (PipelineStopToken.IsCancellationRequested)
+        {
+            // Ctrl+C during a request made on the pipeline thread (a concept read from the Wikibase): a stop, not an error.
+            throw new PipelineStoppedException();
+        }
         finally
         {
             DrainDebug();
