@@ -265,7 +265,6 @@ public sealed partial class WikibaseStandIn : StandInServer
     private static StandInResponse RevisionAnswer(Page page, (long Revision, DateTimeOffset Timestamp, string Content) rev)
     {
         var header = PageHeader(page);
-        var model = RedirectOf(rev.Content) is null ? "wikibase-item" : "wikibase-item";
         header["revisions"] = new JsonArray(new JsonObject
         {
             ["revid"] = rev.Revision,
@@ -273,7 +272,7 @@ public sealed partial class WikibaseStandIn : StandInServer
             ["timestamp"] = rev.Timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
             ["slots"] = new JsonObject
             {
-                ["main"] = new JsonObject { ["contentmodel"] = model, ["contentformat"] = "application/json", ["*"] = rev.Content },
+                ["main"] = new JsonObject { ["contentmodel"] = "wikibase-item", ["contentformat"] = "application/json", ["*"] = rev.Content },
             },
         });
         return StandInResponse.Json(new JsonObject
