@@ -54,8 +54,8 @@ internal static class Q787Benchmark
             {
                 var fold = (IReadOnlyList<LabelledPassage>)[.. train, .. negatives];
                 var sampling = System.Diagnostics.Stopwatch.StartNew();
-                var corpus = corpusPaths.Length == 0 ? null : CorpusTrainingData.From(CorpusSampler.Sample(corpusPaths, concept, fold,
-                    concept.LabelledPassages.Select(p => p.Text).ToHashSet(StringComparer.Ordinal), seed));
+                var corpus = corpusPaths.Length == 0 ? null : CorpusSampler.Sample(corpusPaths, concept, fold,
+                    concept.LabelledPassages.Select(p => p.Text).ToHashSet(StringComparer.Ordinal), seed);
                 var samplingSeconds = sampling.Elapsed.TotalSeconds;
                 var result = await TrainInWorker(worker, new TrainRequest
                 {

@@ -53,7 +53,7 @@ internal static class RealTextBenchmark
                     using var process = WorkerProcess.Start(worker);
                     var result = await process.SendAsync<TrainedMessage>(new TrainRequest
                     {
-                        ClassifierType = type, Concept = q787, Training = training, Evaluation = evaluation, Corpus = CorpusTrainingData.From(sample),
+                        ClassifierType = type, Concept = q787, Training = training, Evaluation = evaluation, Corpus = sample,
                         Device = "Cpu", Seed = seed, Output = output,
                         Settings = overrides is { } all && all.TryGetProperty(type, out var mine) ? mine : null,
                     }, null, CancellationToken.None);

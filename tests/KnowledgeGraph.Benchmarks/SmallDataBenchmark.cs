@@ -53,7 +53,7 @@ internal static class SmallDataBenchmark
                     using var process = WorkerProcess.Start(worker);
                     var trained = await process.SendAsync<TrainedMessage>(new TrainRequest
                     {
-                        ClassifierType = type, Concept = concept, Training = concept.LabelledPassages, Corpus = CorpusTrainingData.From(sample),
+                        ClassifierType = type, Concept = concept, Training = concept.LabelledPassages, Corpus = sample,
                         Device = "Cpu", Seed = seed, Output = output,
                     }, null, CancellationToken.None);
                     var files = new Dictionary<string, byte[]>

@@ -18,7 +18,7 @@ public class LearnedModelTests
     private static readonly SpanTaggerSettings Small = new() { MaxEpochs = 25, MinSteps = 0, Patience = 25, WordBuckets = 1 << 12, CharBuckets = 1 << 12, Hidden = 32 };
     private static readonly PassageClassifierSettings SmallPassages = new() { MinSteps = 0, Buckets = 1 << 12, Filters = 32, MaxEpochs = 15, Patience = 15 };
 
-    internal static LearnedTrainingInput Input(Concept concept, int seed, CorpusTrainingData? corpus = null) => new()
+    internal static LearnedTrainingInput Input(Concept concept, int seed, CorpusSample? corpus = null) => new()
     {
         Concept = concept,
         Training = concept.LabelledPassages,
@@ -28,7 +28,7 @@ public class LearnedModelTests
         TrainingDataSha256 = ModelFiles.DataHash(concept.LabelledPassages),
     };
 
-    private static (SpanTaggerModel Model, TrainingReport Report) Train(int seed, SpanTaggerSettings? settings = null, Concept? concept = null, CorpusTrainingData? corpus = null)
+    private static (SpanTaggerModel Model, TrainingReport Report) Train(int seed, SpanTaggerSettings? settings = null, Concept? concept = null, CorpusSample? corpus = null)
     {
         Devices.Prepare(seed, 1);
         return SpanTaggerTrainer.Train(Input(concept ?? TrainingData.Concept(), seed, corpus), settings ?? Small, null, TestContext.Current.CancellationToken);
@@ -176,7 +176,7 @@ public class LearnedModelTests
     {
         var gold = TrainingData.Concept(20).LabelledPassages; // 15 positive
         CorpusPassage N(int i) => new("n" + i, "unrelated text " + i, "d");
-        var corpus = new CorpusTrainingData { Negatives = [], MiningPool = [], Validation = Enumerable.Range(0, 300).Select(N).ToArray(), Prior = 0.2, Summary = null! };
+        var corpus = new CorpusSample { Negatives = [], MiningPool = [], Validation = Enumerable.Range(0, 300).Select(N).ToArray(), Summary = Summary(0.2) };
         var check = ValidationSet.Create(gold, corpus);
         Assert.Equal(15 * 0.8 / 0.2 / 300, check.CorpusWeight, 6);      // 60 natural negatives for 15 positives, spread over 300
         // Flagging every positive and 30 of the corpus negatives: 30 × 0.2 = 6 weighted false positives.
@@ -248,7 +248,7 @@ public class LearnedModelTests
             Assert.True(p[0] > model.Threshold && p[1] < model.Threshold, $"{p[0]} {p[1]} threshold {model.Threshold}");
             var span = model.Predict(["Last year river flooding damaged 12 homes."]).Single().Single();
             Assert.Equal((0, 42), (span.StartIndex, span.EndIndex)); // the whole passage
-            Assert.Equal("Passage F1", report.ValidationMetric);
+            Assert.Equal("Passage average precision", report.ValidationMetric);
             Assert.Contains("passage F0.5", report.ThresholdRule);
 
             // A long passage is read sentence by sentence: one sentence about the concept is enough.
@@ -277,15 +277,7 @@ public class LearnedModelTests
         var negatives = Enumerable.Range(0, 40).SelectMany(i => unrelated.Select(t => P(t, i))).ToArray();
         var pool = Enumerable.Range(100, 30).SelectMany(i => distractors.Select(t => P(t, i)).Concat(unrelated.Select(t => P(t, i)))).ToArray();
         var validation = Enumerable.Range(200, 20).SelectMany(i => distractors.Select(t => P(t, i))).ToArray();
-        var corpus = new CorpusTrainingData
-        {
-            Negatives = negatives, MiningPool = pool, Validation = validation, Prior = 0.1,
-            Summary = new CorpusSummary
-            {
-                Paths = ["test"], Files = [], Sha256 = "abc", PassagesRead = 0, EmptyPassages = 0, MalformedLines = 0, DroppedAsLabelled = 0,
-                PossibleMentions = 0, Candidates = 0, Prior = 0.1, NegativesDrawn = 0, MiningPool = 0, ValidationNegatives = 0, Seed = 1, Seconds = 0,
-            },
-        };
+        var corpus = new CorpusSample { Negatives = negatives, MiningPool = pool, Validation = validation, Summary = Summary(0.1) };
         var (model, report) = Train(13, Small with { HardNegatives = 50, NegativesPerEpoch = 40 }, concept, corpus);
         using (model)
         {
@@ -316,6 +308,12 @@ public class LearnedModelTests
         Assert.Equal("cpu", Devices.Name(Devices.Resolve("Auto")));
         Assert.Equal("InvalidDevice", Assert.Throws<KgException>(() => Devices.Resolve("tpu")).ErrorId);
     }
+
+    private static CorpusSummary Summary(double prior) => new()
+    {
+        Paths = ["test"], Files = [], Sha256 = "abc", PassagesRead = 0, EmptyPassages = 0, MalformedLines = 0, DroppedAsLabelled = 0,
+        PossibleMentions = 0, Candidates = 0, Prior = prior, NegativesDrawn = 0, MiningPool = 0, ValidationNegatives = 0, Seed = 1, Seconds = 0,
+    };
 
     private static byte[] WithThreshold(byte[] card, double threshold)
     {

@@ -45,7 +45,7 @@ public sealed class LearnedTrainer(string workerPath) : IClassifierTrainer
                 Concept = request.Concept,
                 Training = training,
                 Evaluation = evaluation,
-                Corpus = corpus is null ? null : CorpusTrainingData.From(corpus),
+                Corpus = corpus is null ? null : corpus,
                 Device = request.Options.Device,
                 Seed = request.Options.Seed,
                 Threads = request.Options.Threads,

@@ -26,8 +26,9 @@ public sealed record TrainRequest : WorkerRequest
     public required Concept Concept { get; init; }
     public required IReadOnlyList<LabelledPassage> Training { get; init; }
     public IReadOnlyList<LabelledPassage> Evaluation { get; init; } = [];
-    /// <summary>Unlabelled corpus passages drawn for this run (null without a corpus).</summary>
-    public CorpusTrainingData? Corpus { get; init; }
+    /// <summary>Unlabelled corpus passages drawn for this run (null without a corpus): negatives, a pool to mine hard
+    /// negatives from, near misses, held-out negatives for validation, and what was read.</summary>
+    public CorpusSample? Corpus { get; init; }
     public string Device { get; init; } = "Auto";
     public int Seed { get; init; } = 42;
     public int Threads { get; init; }
@@ -35,29 +36,6 @@ public sealed record TrainRequest : WorkerRequest
     /// <summary>Hyper-parameters to change from the type's defaults (benchmarks and experiments; they enter the classifier ID).</summary>
     public JsonElement? Settings { get; init; }
     public required string Output { get; init; }
-}
-
-/// <summary>The corpus passages a learned type trains with: negatives, a pool to mine hard negatives from, and held-out
-/// negatives for validation, with the corpus's rate of possible mentions and what was read.</summary>
-public sealed record CorpusTrainingData
-{
-    public required IReadOnlyList<CorpusPassage> Negatives { get; init; }
-    public required IReadOnlyList<CorpusPassage> MiningPool { get; init; }
-    /// <summary>Passages using words of the labelled spans without being possible mentions: a type may mine them too.</summary>
-    public IReadOnlyList<CorpusPassage> NearMisses { get; init; } = [];
-    public required IReadOnlyList<CorpusPassage> Validation { get; init; }
-    public required double Prior { get; init; }
-    public required CorpusSummary Summary { get; init; }
-
-    public static CorpusTrainingData From(CorpusSample sample) => new()
-    {
-        Negatives = sample.Negatives,
-        MiningPool = sample.MiningPool,
-        NearMisses = sample.NearMisses,
-        Validation = sample.Validation,
-        Prior = sample.Summary.Prior,
-        Summary = sample.Summary,
-    };
 }
 
 public sealed record LoadRequest : WorkerRequest

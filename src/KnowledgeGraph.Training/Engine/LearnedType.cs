@@ -21,7 +21,7 @@ public sealed record LearnedTrainingInput
     /// <summary>Human-labelled passages (the concept's own and extra data; never the evaluation passages).</summary>
     public required IReadOnlyList<LabelledPassage> Training { get; init; }
     /// <summary>Unlabelled corpus passages: negatives, a pool of hard-negative candidates, validation negatives.</summary>
-    public CorpusTrainingData? Corpus { get; init; }
+    public Corpus.CorpusSample? Corpus { get; init; }
     public required int Seed { get; init; }
     public required Device Device { get; init; }
     /// <summary>A hard cap on the number of epochs (-MaxEpochs), or null for the type's own schedule.</summary>

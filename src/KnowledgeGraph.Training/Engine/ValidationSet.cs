@@ -16,13 +16,13 @@ internal sealed class ValidationSet
 
     public int Count => Labelled.Count + CorpusNegatives.Count;
 
-    public static ValidationSet Create(IReadOnlyList<LabelledPassage> labelled, CorpusTrainingData? corpus)
+    public static ValidationSet Create(IReadOnlyList<LabelledPassage> labelled, Corpus.CorpusSample? corpus)
     {
         var negatives = corpus?.Validation.Select(p => p.Text).ToArray() ?? [];
         var weight = 0.0;
         if (negatives.Length > 0)
         {
-            var prior = Math.Clamp(corpus!.Prior, 0.001, 0.999);
+            var prior = Math.Clamp(corpus!.Summary.Prior, 0.001, 0.999);
             var natural = Math.Max(1, labelled.Count(p => p.IsPositive)) * (1 - prior) / prior;
             weight = Math.Min(1, natural / negatives.Length);
         }
