@@ -231,6 +231,35 @@ public sealed class WikibaseSourceTests
     }
 
     [Fact]
+    public void An_attempt_that_times_out_is_retried()
+    {
+        using var kit = new WikibaseTestKit();
+        kit.Policy = kit.Policy with { AttemptTimeout = TimeSpan.FromMilliseconds(500) };
+        kit.Server.AddRevision(EntityJson.Item("Q10").Label("a"), "Q10", T0);
+        kit.Server.DelayNext(r => r.Query["prop"] == "revisions", TimeSpan.FromSeconds(3));
+
+        Assert.Equal("a", kit.Get("Q10").PreferredLabel);
+
+        Assert.Equal(2, kit.Server.Count("prop=revisions"));
+        Assert.Contains(kit.Debug, d => d.Contains("TimeoutRejected", StringComparison.Ordinal) && d.Contains("retry 1 of 3", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Attempts_that_keep_timing_out_fail_as_unreachable_after_the_retries()
+    {
+        using var kit = new WikibaseTestKit();
+        kit.Policy = kit.Policy with { AttemptTimeout = TimeSpan.FromMilliseconds(300) };
+        kit.Server.AddRevision(EntityJson.Item("Q10").Label("a"), "Q10", T0);
+        kit.Server.DelayNext(r => r.Query["action"] == "wbgetentities", TimeSpan.FromSeconds(2), times: 4);
+
+        var e = kit.Fails("Q10");
+
+        Assert.Equal(("WikibaseUnreachable", KgErrorKind.ConnectionError), (e.ErrorId, e.Kind));
+        Assert.Contains("timed out", e.Message);
+        Assert.Equal(4, kit.Server.Count("wbgetentities")); // the first attempt and 3 retries
+    }
+
+    [Fact]
     public void A_5xx_that_persists_fails_after_the_retries_with_the_status()
     {
         using var kit = new WikibaseTestKit();

@@ -28,6 +28,7 @@ public abstract class StandInServer : IDisposable
 {
     private readonly HttpListener _listener = new();
     private readonly ConcurrentQueue<(Func<StandInRequest, bool> Match, StandInResponse Response)> _failures = new();
+    private readonly ConcurrentQueue<(Func<StandInRequest, bool> Match, TimeSpan Delay)> _delays = new();
     private readonly object _gate = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
@@ -69,6 +70,16 @@ public abstract class StandInServer : IDisposable
         {
             _failures.Enqueue((match, new StandInResponse(status, new JsonObject { ["error"] = $"injected {status}" }.ToJsonString(),
                 retryAfter is null ? null : new Dictionary<string, string> { ["Retry-After"] = retryAfter })));
+        }
+    }
+
+    /// <summary>Holds the answer to the next <paramref name="times"/> requests matching <paramref name="match"/> for
+    /// <paramref name="delay"/> (a server too slow to answer, for a client's attempt timeout).</summary>
+    public void DelayNext(Func<StandInRequest, bool> match, TimeSpan delay, int times = 1)
+    {
+        for (var i = 0; i < times; i++)
+        {
+            _delays.Enqueue((match, delay));
         }
     }
 
@@ -124,6 +135,10 @@ public abstract class StandInServer : IDisposable
             lock (_gate)
             {
                 Requests.Add(request.ToString());
+            }
+            if (_delays.TryPeek(out var delay) && delay.Match(request) && _delays.TryDequeue(out delay))
+            {
+                Thread.Sleep(delay.Delay);
             }
             StandInResponse? response = null;
             if (_failures.TryPeek(out var failure) && failure.Match(request) && _failures.TryDequeue(out failure))
