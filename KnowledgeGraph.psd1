@@ -27,6 +27,7 @@
         'Invoke-KgTraining'
         'Publish-KgClassifier'
         'Remove-KgClassifier'
+        'Save-KgConcept'
         'Set-KgClassifierMetadata'
         'Set-KgEnvironment'
         'Test-KgClassifier'

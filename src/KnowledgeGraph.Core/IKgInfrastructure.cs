@@ -10,4 +10,7 @@ public interface IKgInfrastructure
 
     /// <summary>Opens S3 stores (AWSSDK.S3).</summary>
     Storage.IObjectStoreFactory S3 { get; }
+
+    /// <summary>Retries with backoff and Retry-After for HTTP clients (Microsoft.Extensions.Http.Resilience).</summary>
+    Http.IHttpResilience Http { get; }
 }

@@ -18,6 +18,8 @@ namespace KnowledgeGraph.PowerShell;
 public abstract class KgCmdlet : PSCmdlet
 {
     private readonly ConcurrentQueue<string> _debug = new();
+    // Verbose messages and warnings of work that may run off the pipeline thread (concept fetches), written from it.
+    private readonly ConcurrentQueue<(bool Warning, string Text)> _notes = new();
     private readonly HashSet<KgEnvironment> _described = [];
     private StoreProvider? _stores;
     // "Yes to All" / "No to All" answers hold for the rest of the pipeline, not just for one input object.
@@ -51,6 +53,7 @@ public abstract class KgCmdlet : PSCmdlet
     private void Guarded(Action step)
     {
         using var location = KgPaths.UseWorkingDirectory(CurrentDirectory);
+        using var concepts = Concepts.ConceptSource.UseContext(ConceptContext);
         try
         {
             step();
@@ -59,11 +62,26 @@ public abstract class KgCmdlet : PSCmdlet
         {
             WriteKgError(e);
         }
+        catch (OperationCanceledException) when (PipelineStopToken.IsCancellationRequested)
+        {
+            // Ctrl+C during a request made on the pipeline thread (a concept read from the Wikibase): a stop, not an error.
+            throw new PipelineStoppedException();
+        }
         finally
         {
             DrainDebug();
         }
     }
+
+    /// <summary>What concept sources use while this command runs: the infrastructure's retries for the Wikibase and
+    /// Argilla (loaded only when one is used), this command's messages (every request is a debug message; the password
+    /// and API key never appear in any) and its cancellation.</summary>
+    private Concepts.ConceptSourceContext ConceptContext => new()
+    {
+        Http = () => Dependencies.Infrastructure.Http,
+        Log = new Wikibase.FetchLog(_debug.Enqueue, m => _notes.Enqueue((false, m)), m => _notes.Enqueue((true, m))),
+        Cancellation = PipelineStopToken,
+    };
 
     /// <summary>PowerShell's current file system location (relative paths are relative to it, not to the process).</summary>
     protected string CurrentDirectory => SessionState.Path.CurrentFileSystemLocation.ProviderPath;
@@ -267,6 +285,10 @@ public abstract class KgCmdlet : PSCmdlet
         while (_debug.TryDequeue(out var line))
         {
             WriteDebug(line);
+        }
+        while (_notes.TryDequeue(out var note))
+        {
+            if (note.Warning) WriteWarning(note.Text); else WriteVerbose(note.Text);
         }
     }
 

@@ -233,6 +233,23 @@ public class InputValidationTests : IDisposable
     }
 
     [Fact]
+    public void A_spec_file_lock_left_empty_by_a_writer_killed_before_it_wrote_its_owner_is_taken_over_once_old()
+    {
+        var spec = Path.Combine(_folder.Path, "v2", "staging.yaml");
+        var lockFile = SpecFileLock.LockPathOf(spec);
+        Directory.CreateDirectory(Path.GetDirectoryName(lockFile)!);
+        File.WriteAllBytes(lockFile, []);
+        // Just created: its writer may still be about to write its owner, so it is waited for.
+        var e = Assert.Throws<KgException>(() => SpecFileLock.Acquire(spec, TimeSpan.FromMilliseconds(200), CancellationToken.None));
+        Assert.Equal("SpecFileLocked", e.ErrorId);
+        File.SetLastWriteTimeUtc(lockFile, DateTime.UtcNow.AddMinutes(-1));
+        using (SpecFileLock.Acquire(spec, TimeSpan.FromMilliseconds(200), CancellationToken.None))
+        {
+            Assert.Contains($"{Environment.ProcessId} ", File.ReadAllText(lockFile));
+        }
+    }
+
+    [Fact]
     public void A_spec_repeating_one_entry_is_reported_once_in_bounded_memory()
     {
         var entry = new ClassifierSpec { WikibaseId = "Q5", ClassifierId = "abcd2345", ClassifiersProfile = "primary", RegistryVersion = "v1" };

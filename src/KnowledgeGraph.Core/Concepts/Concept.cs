@@ -93,19 +93,19 @@ public sealed class Concept
     }
 
     public string PreferredLabel { get; }
-    public IReadOnlyList<string> AlternativeLabels { get; }
-    public IReadOnlyList<string> NegativeLabels { get; }
-    public string? Description { get; }
-    public string? Definition { get; }
+    public IReadOnlyList<string> AlternativeLabels { get; private init; }
+    public IReadOnlyList<string> NegativeLabels { get; private init; }
+    public string? Description { get; private init; }
+    public string? Definition { get; private init; }
     public string? WikibaseId { get; }
     public long? WikibaseRevision { get; }
-    public IReadOnlyList<string> SubconceptOf { get; }
-    public IReadOnlyList<string> HasSubconcept { get; }
-    public IReadOnlyList<string> RelatedConcepts { get; }
-    public IReadOnlyList<string> NegativeConcepts { get; }
-    public IReadOnlyList<ClassifierIdClaim> ClassifierIds { get; }
+    public IReadOnlyList<string> SubconceptOf { get; private init; }
+    public IReadOnlyList<string> HasSubconcept { get; private init; }
+    public IReadOnlyList<string> RelatedConcepts { get; private init; }
+    public IReadOnlyList<string> NegativeConcepts { get; private init; }
+    public IReadOnlyList<ClassifierIdClaim> ClassifierIds { get; private init; }
     public IReadOnlyList<string>? RecursiveSubconceptOf { get; }
-    public IReadOnlyList<string>? RecursiveHasSubconcept { get; }
+    public IReadOnlyList<string>? RecursiveHasSubconcept { get; private init; }
     public IReadOnlyList<LabelledPassage> LabelledPassages { get; }
 
     /// <summary>True when the input listed a negative label more than once (the original warned).</summary>
@@ -121,17 +121,75 @@ public sealed class Concept
 
     public int PositivePassageCount => LabelledPassages.Count(p => p.IsPositive);
 
-    public Concept WithLabelledPassages(IEnumerable<LabelledPassage> passages) => new(
-        PreferredLabel, AlternativeLabels, NegativeLabels, Description, Definition, WikibaseId, WikibaseRevision,
-        SubconceptOf, HasSubconcept, RelatedConcepts, NegativeConcepts, ClassifierIds, RecursiveSubconceptOf,
-        RecursiveHasSubconcept, passages);
+    /// <summary>The same concept with other labelled passages. The labels are copied as they are (not validated again),
+    /// so a concept built by <see cref="Unvalidated"/> keeps its ID.</summary>
+    public Concept WithLabelledPassages(IEnumerable<LabelledPassage> passages) => new(this, passages);
+
+    private Concept(Concept source, IEnumerable<LabelledPassage> passages)
+    {
+        PreferredLabel = source.PreferredLabel;
+        AlternativeLabels = source.AlternativeLabels;
+        NegativeLabels = source.NegativeLabels;
+        Description = source.Description;
+        Definition = source.Definition;
+        WikibaseId = source.WikibaseId;
+        WikibaseRevision = source.WikibaseRevision;
+        SubconceptOf = source.SubconceptOf;
+        HasSubconcept = source.HasSubconcept;
+        RelatedConcepts = source.RelatedConcepts;
+        NegativeConcepts = source.NegativeConcepts;
+        ClassifierIds = source.ClassifierIds;
+        RecursiveSubconceptOf = source.RecursiveSubconceptOf;
+        RecursiveHasSubconcept = source.RecursiveHasSubconcept;
+        HadDuplicateNegativeLabels = source.HadDuplicateNegativeLabels;
+        LabelledPassages = ValueList.Of(passages);
+    }
+
+    /// <summary>A concept whose label lists are kept exactly as given, as the original's Wikibase loader builds them by
+    /// attribute assignment after validation (negative labels from P9 unstripped, subconcept labels with the preferred
+    /// label among the alternatives). Only the preferred label and the Wikibase ID are checked. The ID is computed from
+    /// these lists, so it equals the original's for the same Wikibase content; reading the concept back from its JSON
+    /// validates the lists and may give another ID, exactly as in the original.</summary>
+    public static Concept Unvalidated(
+        string preferredLabel,
+        IEnumerable<string> alternativeLabels,
+        IEnumerable<string> negativeLabels,
+        string? description,
+        string? definition,
+        string wikibaseId,
+        long? wikibaseRevision,
+        IEnumerable<string> subconceptOf,
+        IEnumerable<string> hasSubconcept,
+        IEnumerable<string> relatedConcepts,
+        IEnumerable<string> negativeConcepts,
+        IEnumerable<ClassifierIdClaim> classifierIds,
+        IEnumerable<string>? recursiveHasSubconcept = null)
+    {
+        var validated = new Concept(preferredLabel, wikibaseId: wikibaseId, wikibaseRevision: wikibaseRevision);
+        return new Concept(validated, [])
+        {
+            AlternativeLabels = ValueList.Of(alternativeLabels.ToArray()),
+            NegativeLabels = ValueList.Of(negativeLabels.ToArray()),
+            Description = description,
+            Definition = definition,
+            SubconceptOf = ValueList.Of(subconceptOf.ToArray()),
+            HasSubconcept = ValueList.Of(hasSubconcept.ToArray()),
+            RelatedConcepts = ValueList.Of(relatedConcepts.ToArray()),
+            NegativeConcepts = ValueList.Of(negativeConcepts.ToArray()),
+            ClassifierIds = ValueList.Of(classifierIds.ToArray()),
+            RecursiveHasSubconcept = recursiveHasSubconcept is null ? null : ValueList.Of(recursiveHasSubconcept.ToArray()),
+        };
+    }
 
     private string ComputeId()
     {
         var negatives = NegativeLabels.ToList();
         negatives.Sort(CodePoints.Comparer);
+        // Sorted here too: the lists of an unvalidated concept are in the order they were assembled.
+        var alternatives = AlternativeLabels.ToList();
+        alternatives.Sort(CodePoints.Comparer);
         var args = new List<object?> { WikibaseId, PreferredLabel, Description, Definition };
-        args.AddRange(AlternativeLabels);
+        args.AddRange(alternatives);
         args.AddRange(negatives);
         return Identifier.Generate([.. args]);
     }

@@ -33,6 +33,12 @@ public sealed record KgSettings
         new Dictionary<KgEnvironment, EnvironmentSettings>();
     /// <summary>The corpus learned classifiers draw negatives from when a command names none (absolute paths).</summary>
     public IReadOnlyList<string> CorpusPaths { get; init; } = [];
+    /// <summary>Where concepts come from when a command names no file: <c>Files</c> or <c>Wikibase</c> (null: not set).</summary>
+    public string? ConceptSource { get; init; }
+    /// <summary>The Wikibase to read concepts from ($env:WIKIBASE_URL overrides it). Never a password: that only ever
+    /// comes from $env:WIKIBASE_PASSWORD.</summary>
+    public string? WikibaseUrl { get; init; }
+    public string? WikibaseUsername { get; init; }
 
     public EnvironmentSettings For(KgEnvironment env) =>
         Environments.TryGetValue(env, out var s) ? s : new EnvironmentSettings();
@@ -74,7 +80,15 @@ public sealed record KgSettings
             }
             envs[env] = value.ToSettings();
         }
-        return new KgSettings { Defaults = d.Defaults?.ToSettings() ?? new(), Environments = envs, CorpusPaths = d.CorpusPaths ?? [] };
+        return new KgSettings
+        {
+            Defaults = d.Defaults?.ToSettings() ?? new(),
+            Environments = envs,
+            CorpusPaths = d.CorpusPaths ?? [],
+            ConceptSource = d.ConceptSource,
+            WikibaseUrl = d.WikibaseUrl,
+            WikibaseUsername = d.WikibaseUsername,
+        };
     }
 
     public void Save(string? path = null)
@@ -88,6 +102,9 @@ public sealed record KgSettings
             Environments = EnvironmentNames.All.Where(x => Environments.ContainsKey(x) && !Environments[x].IsEmpty)
                 .ToDictionary(x => x.Name(), x => EnvironmentSettingsDocument.From(Environments[x])),
             CorpusPaths = CorpusPaths.Count > 0 ? [.. CorpusPaths] : null,
+            ConceptSource = ConceptSource,
+            WikibaseUrl = WikibaseUrl,
+            WikibaseUsername = WikibaseUsername,
         };
         FileText.WriteAtomic(path, System.Text.Encoding.UTF8.GetString(KgJson.ToBytes(document, KgJson.Settings.SettingsDocument)), "settings file");
     }
@@ -100,6 +117,9 @@ internal sealed record SettingsDocument
     public EnvironmentSettingsDocument? Defaults { get; init; }
     public Dictionary<string, EnvironmentSettingsDocument>? Environments { get; init; }
     public List<string>? CorpusPaths { get; init; }
+    public string? ConceptSource { get; init; }
+    public string? WikibaseUrl { get; init; }
+    public string? WikibaseUsername { get; init; }
 }
 
 internal sealed record EnvironmentSettingsDocument

@@ -34,11 +34,17 @@ public readonly struct WikibaseId : IEquatable<WikibaseId>, IComparable<Wikibase
         if (!IsValid(value))
         {
             throw new KgException("InvalidWikibaseId", KgErrorKind.InvalidArgument,
-                $"'{Printable(value)}' is not a valid Wikibase ID. A Wikibase ID is Q followed by a number without leading zeros, such as Q787.",
+                IsPropertyId(value)
+                    ? $"'{value}' is a Wikibase property ID, not an item: concepts are items, Q followed by a number without leading zeros, such as Q787."
+                    : $"'{Printable(value)}' is not a valid Wikibase ID. A Wikibase ID is Q followed by a number without leading zeros, such as Q787.",
                 value);
         }
         return new WikibaseId(value!);
     }
+
+    /// <summary>Whether <paramref name="value"/> is a Wikibase property ID (<c>P20</c>), which is never a concept.</summary>
+    public static bool IsPropertyId(string? value) =>
+        value is { Length: >= 2 and <= 19 } && value[0] == 'P' && value[1] is >= '1' and <= '9' && value.AsSpan(2).IndexOfAnyExceptInRange('0', '9') < 0;
 
     public static bool TryParse(string? value, out WikibaseId id)
     {

@@ -9,6 +9,9 @@ namespace KnowledgeGraph.Specs;
 /// a live one is waited for up to a timeout.</summary>
 public sealed class SpecFileLock : IDisposable
 {
+    /// <summary>How old a lock file without an owner must be before it is taken over. The owner is written right after the
+    /// file is created, so an empty lock older than this was left by a process killed in between.</summary>
+    private static readonly TimeSpan OwnerlessGrace = TimeSpan.FromSeconds(5);
     private readonly string _path;
 
     private SpecFileLock(string path) => _path = path;
@@ -47,6 +50,11 @@ public sealed class SpecFileLock : IDisposable
                     TryDelete(path); // its process was killed: take it over
                     continue;
                 }
+                if (holder is null && IsOwnerlessAndOld(path))
+                {
+                    TryDelete(path); // its process was killed before it wrote its owner
+                    continue;
+                }
                 if (DateTime.UtcNow > deadline)
                 {
                     throw new KgException("SpecFileLocked", KgErrorKind.ResourceUnavailable,
@@ -74,6 +82,18 @@ public sealed class SpecFileLock : IDisposable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return null;
+        }
+    }
+
+    private static bool IsOwnerlessAndOld(string path)
+    {
+        try
+        {
+            return new FileInfo(path) is { Exists: true, Length: 0 } f && DateTime.UtcNow - f.LastWriteTimeUtc > OwnerlessGrace;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
         }
     }
 

@@ -26,8 +26,9 @@ public sealed class ValidateWikibaseIdAttribute : ValidateEnumeratedArgumentsAtt
         }
         if (!WikibaseId.IsValid(text))
         {
-            throw new ValidationMetadataException(
-                $"'{WikibaseIdPrintable(text)}' is not a valid Wikibase ID. A Wikibase ID is Q followed by a number without leading zeros, such as Q787.");
+            throw new ValidationMetadataException(WikibaseId.IsPropertyId(text)
+                ? $"'{text}' is a Wikibase property ID, not an item: concepts are items, Q followed by a number without leading zeros, such as Q787."
+                : $"'{WikibaseIdPrintable(text)}' is not a valid Wikibase ID. A Wikibase ID is Q followed by a number without leading zeros, such as Q787.");
         }
     }
 
@@ -117,7 +118,8 @@ internal static class CompletionContext
 }
 
 /// <summary>Completes Wikibase IDs from the concept folder (<c>-Path</c>/<c>-ConceptPath</c> if given, else the
-/// configured one): by ID, and by label (typing "forest" offers Q787, "forestry sector").</summary>
+/// configured one): by ID, and by label (typing "forest" offers Q787, "forestry sector"); from a Wikibase source, the IDs
+/// in its local cache.</summary>
 public sealed class WikibaseIdCompleter : IArgumentCompleter
 {
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
@@ -130,6 +132,12 @@ public sealed class WikibaseIdCompleter : IArgumentCompleter
         {
             using var scope = KgPaths.UseWorkingDirectory(CompletionContext.CurrentLocation());
             var source = ConceptSource.Resolve(path);
+            if (source.Kind == ConceptSourceKind.Wikibase)
+            {
+                // Completion never waits for the network: the IDs fetched before, from the local cache.
+                return source.CachedIds().Where(i => i.Value.StartsWith(word, StringComparison.OrdinalIgnoreCase))
+                    .Select(i => new CompletionResult(i.Value, i.Value, CompletionResultType.ParameterValue, i.Value)).ToArray();
+            }
             var ids = source.ListIds();
             if (word.Length == 0 || word[0] is 'Q' or 'q' && word.Skip(1).All(char.IsAsciiDigit))
             {

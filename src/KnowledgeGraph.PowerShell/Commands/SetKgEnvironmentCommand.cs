@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using KnowledgeGraph.Concepts;
 using KnowledgeGraph.Configuration;
 using KnowledgeGraph.Environments;
 using KnowledgeGraph.PowerShell.Arguments;
@@ -61,6 +62,21 @@ public sealed class SetKgEnvironmentCommand : KgCmdlet
     [AllowEmptyString]
     public string[]? CorpusPath { get; set; }
 
+    /// <summary>Where concepts come from when a command names no file: Files or Wikibase (one setting for the home folder).</summary>
+    [Parameter]
+    public ConceptSourceKind? ConceptSource { get; set; }
+
+    /// <summary>The Wikibase to read concepts from ($env:WIKIBASE_URL overrides it); an empty value clears it. The password
+    /// is never stored: it is read from $env:WIKIBASE_PASSWORD.</summary>
+    [Parameter]
+    [AllowEmptyString]
+    public string? WikibaseUrl { get; set; }
+
+    /// <summary>The Wikibase user (a bot password's user, Name@bot; $env:WIKIBASE_USERNAME overrides it); empty clears it.</summary>
+    [Parameter]
+    [AllowEmptyString]
+    public string? WikibaseUsername { get; set; }
+
     /// <summary>Forget the existing settings of the environments (or the defaults) before applying the others.</summary>
     [Parameter]
     public SwitchParameter Reset { get; set; }
@@ -103,6 +119,7 @@ public sealed class SetKgEnvironmentCommand : KgCmdlet
             }
             updated = updated with { CorpusPaths = corpus };
         }
+        updated = WithConceptSource(updated);
         try
         {
             // The combination must work for every environment it reaches (a W&B registry needs an entity), before it is saved.
@@ -128,6 +145,41 @@ public sealed class SetKgEnvironmentCommand : KgCmdlet
                 WriteObject(EnvironmentInfo.From(EnvironmentConfiguration.Resolve(env, updated)));
             }
         }
+    }
+
+    /// <summary>The concept source settings (not per environment). A Wikibase URL is checked before anything is written;
+    /// choosing the Wikibase needs a URL, here or in $env:WIKIBASE_URL.</summary>
+    private KgSettings WithConceptSource(KgSettings settings)
+    {
+        try
+        {
+            if (IsBound(nameof(WikibaseUrl)))
+            {
+                settings = settings with
+                {
+                    WikibaseUrl = string.IsNullOrWhiteSpace(WikibaseUrl) ? null : Wikibase.WikibaseConfiguration.CheckUrl(WikibaseUrl, "-WikibaseUrl"),
+                };
+            }
+            if (IsBound(nameof(WikibaseUsername)))
+            {
+                settings = settings with { WikibaseUsername = string.IsNullOrWhiteSpace(WikibaseUsername) ? null : WikibaseUsername.Trim() };
+            }
+            if (ConceptSource is { } kind)
+            {
+                if (kind == Concepts.ConceptSourceKind.Wikibase && settings.WikibaseUrl is null
+                    && string.IsNullOrWhiteSpace(System.Environment.GetEnvironmentVariable(Wikibase.WikibaseConfiguration.UrlVariable)))
+                {
+                    throw Error("WikibaseNotConfigured", KgErrorKind.InvalidArgument,
+                        $"-ConceptSource Wikibase needs the Wikibase's URL: add -WikibaseUrl <url> (or set $env:{Wikibase.WikibaseConfiguration.UrlVariable}).", kind);
+                }
+                settings = settings with { ConceptSource = kind.ToString() };
+            }
+        }
+        catch (KgException e)
+        {
+            ThrowKgError(e);
+        }
+        return settings;
     }
 
     /// <summary>A folder store given as a relative path is saved absolute, resolved against the current location (not
