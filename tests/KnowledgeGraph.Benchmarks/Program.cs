@@ -7,6 +7,8 @@ return args.FirstOrDefault() switch
     "q787" => await Q787Benchmark.RunAsync(args[1..]),
     "passages" => await PassageBenchmark.RunAsync(args[1..]),
     "throughput" => InferenceThroughput.Run(args[1..]),
+    "inference-data" => InferenceBenchmark.Data(args[1..]),
+    "inference-matching" => InferenceBenchmark.Matching(args[1..]),
     _ => Usage(),
 };
 
@@ -16,6 +18,8 @@ static int Usage()
     Console.Error.WriteLine("       KnowledgeGraph.Benchmarks q787 --data <shared data folder> --worker <worker> [--seeds 42,43,44]");
     Console.Error.WriteLine("       KnowledgeGraph.Benchmarks passages --data <shared data folder> --worker <worker>");
     Console.Error.WriteLine("       KnowledgeGraph.Benchmarks throughput --data <shared data folder> --worker <worker> [--runs N]");
+    Console.Error.WriteLine("       KnowledgeGraph.Benchmarks inference-data --data <shared data folder> --out <folder> [--copies N]");
+    Console.Error.WriteLine("       KnowledgeGraph.Benchmarks inference-matching --concepts <folder> --documents <folder> [--runs N]");
     Console.Error.WriteLine("       KnowledgeGraph.Benchmarks populate --store <folder or s3://bucket/prefix> [--endpoint URL --profile NAME] [--count N] [--environment NAME]");
     return 2;
 }

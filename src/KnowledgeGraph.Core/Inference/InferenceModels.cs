@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using KnowledgeGraph.Classification;
 using KnowledgeGraph.Lifecycle;
 using KnowledgeGraph.Training;
@@ -9,11 +10,32 @@ public delegate Task<IClassifier> InferenceClassifierLoader(InferenceClassifier 
 
 public static class InferenceModels
 {
+    private const int KeywordCacheSize = 256;
+    private static readonly ConcurrentDictionary<string, IClassifier> KeywordCache = new(StringComparer.Ordinal);
+
     /// <summary>Keyword models load in process; learned models in a worker process each (<see cref="WorkerClassifier"/>),
-    /// which then classifies batches of passages. Dispose the learned ones to stop their workers.</summary>
-    public static InferenceClassifierLoader FromStore(EnvironmentStore store, string workerPath) => (classifier, device, cancellationToken) =>
-        new StoredClassifiers((stored, files) => new WorkerClassifier(workerPath, stored.Manifest.ClassifierId, stored.Manifest.Metadata.ClassifierName, files, device))
-            .LoadAsync(store, classifier.Model, cancellationToken);
+    /// which then classifies batches of passages. Dispose the learned ones to stop their workers.
+    /// Keyword classifiers are kept for the rest of the session, by their manifest's SHA-256: a model version never
+    /// changes, and compiling a keyword classifier's patterns costs more than classifying a few thousand passages.</summary>
+    public static InferenceClassifierLoader FromStore(EnvironmentStore store, string workerPath) => async (classifier, device, cancellationToken) =>
+    {
+        if (KeywordCache.TryGetValue(classifier.Model.ManifestSha256, out var cached))
+        {
+            return cached;
+        }
+        var loaded = await new StoredClassifiers((stored, files) =>
+                new WorkerClassifier(workerPath, stored.Manifest.ClassifierId, stored.Manifest.Metadata.ClassifierName, files, device))
+            .LoadAsync(store, classifier.Model, cancellationToken).ConfigureAwait(false);
+        if (loaded is KeywordClassifier)
+        {
+            if (KeywordCache.Count >= KeywordCacheSize)
+            {
+                KeywordCache.Clear();
+            }
+            KeywordCache[classifier.Model.ManifestSha256] = loaded;
+        }
+        return loaded;
+    };
 }
 
 /// <summary>Whether this machine can run a classifier that requires a GPU: an NVIDIA driver with a visible device, and

@@ -68,7 +68,10 @@ public sealed class InferenceRunner(IInferenceOutput output, InferenceClassifier
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var prepared = await ParallelWork.MapAsync(batch, Degree, (d, ct) => PrepareAsync(run, d, ct), cancellationToken).ConfigureAwait(false);
-                await ParallelWork.MapAsync(run.Runnable, options.ThrottleLimit, (s, ct) => ClassifyAsync(run, s, prepared, ct), cancellationToken).ConfigureAwait(false);
+                // Longest first (by the last batch's time): the classifiers' costs differ tenfold, and a slow one
+                // started last would leave the other threads idle.
+                var order = run.Runnable.OrderByDescending(s => s.LastSeconds).ToArray();
+                await ParallelWork.MapAsync(order, options.ThrottleLimit, (s, ct) => ClassifyAsync(run, s, prepared, ct), cancellationToken).ConfigureAwait(false);
                 await output.FlushAsync(cancellationToken).ConfigureAwait(false);
                 await ParallelWork.MapAsync(prepared, Degree, (d, ct) => RecordAsync(run, d, ct), cancellationToken).ConfigureAwait(false);
                 await output.FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -215,6 +218,7 @@ public sealed class InferenceRunner(IInferenceOutput output, InferenceClassifier
         {
             return false;
         }
+        var clock = Stopwatch.StartNew();
         IClassifier classifier;
         IReadOnlyList<IReadOnlyList<Span>> spans;
         try
@@ -260,6 +264,7 @@ public sealed class InferenceRunner(IInferenceOutput output, InferenceClassifier
             state.Add(count, positives, spanCount);
             offset += count;
         }
+        state.LastSeconds = clock.Elapsed.TotalSeconds;
         return true;
     }
 
@@ -445,6 +450,8 @@ public sealed class InferenceRunner(IInferenceOutput output, InferenceClassifier
         public KgException? Error { get; private set; }
         public IClassifier? Loaded { get; private set; }
         public byte[] ConceptMetadata { get; private set; } = [];
+        /// <summary>How long the last batch took this classifier.</summary>
+        public double LastSeconds { get; set; }
 
         private string Device => Classifier.RequireGpu ? (_options.CudaAvailable ? "Cuda" : "Cpu") : "Auto";
 
