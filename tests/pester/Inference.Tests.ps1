@@ -242,6 +242,33 @@ Describe 'Inference on the <Kind> store' -ForEach $StoreKinds {
     }
 }
 
+Describe 'Inference with learned classifiers' {
+    BeforeAll {
+        if (-not $HasSharedData) { return }
+        $script:TestHome = New-KgTestHome
+        $script:Documents = Join-Path $SharedData 'documents/parser-output'
+        $tagger = Invoke-KgTraining Q9001 -Environment labs -ClassifierType SpanTagger -Device Cpu -MaxEpochs 2
+        $tagger | Publish-KgClassifier -AddClassifiersProfile primary | Out-Null
+        $passages = Invoke-KgTraining Q9001 -Environment labs -ClassifierType PassageClassifier -Device Cpu -MaxEpochs 2
+        $passages | Publish-KgClassifier -AddClassifiersProfile experimental | Out-Null
+        $script:SpecFolder = Join-Path $TestHome 'classifier_specs'
+        New-Item -ItemType Directory (Join-Path $SpecFolder 'v2') | Out-Null
+        Update-KgInferenceSpec labs -Path $SpecFolder
+    }
+
+    It 'runs each learned model in a worker process, two at a time, and stops the workers afterwards' -Skip:(-not $HasSharedData) {
+        $rows = Invoke-KgInference -Environment labs -DocumentPath $Documents -SpecPath $SpecFolder -ThrottleLimit 2
+        $rows.ClassifierName | Sort-Object | Should -Be @('PassageClassifier', 'SpanTaggerClassifier')
+        $rows.Status | Should -Be @('Ran', 'Ran')
+        $rows.Device | Should -Be @('cpu', 'cpu')
+        $rows.Passages | Should -Be @(60, 60)
+        @(Get-Process | Where-Object { $_.Path -like '*KnowledgeGraph.Worker*' -and $_.Parent.Id -eq $PID }) | Should -BeNullOrEmpty
+        $aggregated = Get-Content (Join-Path (Get-KgEnvironment labs).Store 'aggregated/GEF.document.0.1.json') -Raw | ConvertFrom-Json
+        $aggregated.classifiers.classifier_name | Sort-Object | Should -Be @('PassageClassifier', 'SpanTaggerClassifier')
+        (Invoke-KgInference -Environment labs -DocumentPath $Documents -SpecPath $SpecFolder).Status | Should -Be @('UpToDate', 'UpToDate')
+    }
+}
+
 Describe 'Invoke-KgInference input errors' {
     BeforeAll {
         $script:TestHome = New-KgTestHome
