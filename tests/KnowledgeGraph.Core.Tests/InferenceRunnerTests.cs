@@ -220,6 +220,10 @@ public class InferenceRunnerTests : IDisposable
         Assert.Equal([0, 3], allowed.Classifiers.Select(r => r.Documents));
         Assert.Contains((water.ClassifierId, "Cpu"), _loads);
 
+        var withoutGpu = await Run([forests, water]);
+        Assert.Equal(0, withoutGpu.FilesWritten);   // what -AllowCpu did stays: same model version, same documents
+        Assert.Equal((InferenceStatus.NotRun, 3), (withoutGpu.Classifiers[1].Status, withoutGpu.Classifiers[1].UpToDate));
+
         await Run([forests, water], new InferenceOptions { CudaAvailable = true, Force = true });
         Assert.Contains((water.ClassifierId, "Cuda"), _loads);
         Assert.Contains((forests.ClassifierId, "Auto"), _loads);

@@ -156,9 +156,17 @@ public sealed class InferenceRunner(IInferenceOutput output, InferenceClassifier
                 document.PreviousJson = previousJson;
             }
             document.Outdated = previousJson is not null && document.Previous is null;
-            foreach (var s in run.Runnable)
+            foreach (var s in run.States)
             {
-                if (DocumentSource.ShouldSkip(file.Id, s.Classifier.DontRunOn))
+                if (s.NotRunReason is not null)
+                {
+                    // Not run here (no GPU): results of the same version from an earlier run (-AllowCpu, a GPU machine) stay.
+                    if (!DocumentSource.ShouldSkip(file.Id, s.Classifier.DontRunOn) && document.Previous?.Find(s.Classifier.Model.ManifestSha256) is { } kept)
+                    {
+                        document.Done.Add((s, kept));
+                    }
+                }
+                else if (DocumentSource.ShouldSkip(file.Id, s.Classifier.DontRunOn))
                 {
                     Interlocked.Increment(ref s.Skipped);
                     if (options.ReportSkips)
