@@ -68,10 +68,11 @@ public sealed class InferenceRunner(IInferenceOutput output, InferenceClassifier
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var prepared = await ParallelWork.MapAsync(batch, Degree, (d, ct) => PrepareAsync(run, d, ct), cancellationToken).ConfigureAwait(false);
+                var work = new Batch(prepared.Where(d => d.Parsed is not null && d.Pending.Count > 0).ToArray());
                 // Longest first (by the last batch's time): the classifiers' costs differ tenfold, and a slow one
                 // started last would leave the other threads idle.
                 var order = run.Runnable.OrderByDescending(s => s.LastSeconds).ToArray();
-                await ParallelWork.MapAsync(order, options.ThrottleLimit, (s, ct) => ClassifyAsync(run, s, prepared, ct), cancellationToken).ConfigureAwait(false);
+                await ParallelWork.MapAsync(order, options.ThrottleLimit, (s, ct) => ClassifyAsync(run, s, work, ct), cancellationToken).ConfigureAwait(false);
                 await output.FlushAsync(cancellationToken).ConfigureAwait(false);
                 await ParallelWork.MapAsync(prepared, Degree, (d, ct) => RecordAsync(run, d, ct), cancellationToken).ConfigureAwait(false);
                 await output.FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -219,28 +220,19 @@ public sealed class InferenceRunner(IInferenceOutput output, InferenceClassifier
 
     // ---------------------------------------------------------------- 2. classify and write per classifier
 
-    private async Task<bool> ClassifyAsync(Run run, ClassifierState state, IReadOnlyList<Document> batch, CancellationToken cancellationToken)
+    private async Task<bool> ClassifyAsync(Run run, ClassifierState state, Batch batch, CancellationToken cancellationToken)
     {
-        var documents = batch.Where(d => d.Pending.Contains(state)).ToArray();
+        var documents = batch.Parsed.Where(d => d.Pending.Contains(state)).ToArray();
         if (documents.Length == 0 || state.Error is not null)
         {
             return false;
         }
         var clock = Stopwatch.StartNew();
-        IClassifier classifier;
         IReadOnlyList<IReadOnlyList<Span>> spans;
         try
         {
-            classifier = await state.LoadAsync(load, cancellationToken).ConfigureAwait(false);
-            var texts = new string[documents.Sum(d => d.Parsed!.Passages.Count)];
-            var t = 0;
-            foreach (var d in documents)
-            {
-                foreach (var p in d.Parsed!.Passages)
-                {
-                    texts[t++] = p.Text;
-                }
-            }
+            var classifier = await state.LoadAsync(load, cancellationToken).ConfigureAwait(false);
+            var texts = TextsOf(batch, documents);
             spans = texts.Length == 0 ? [] : classifier.Predict(texts);
             Validate(state, spans, texts.Length);
         }
@@ -251,8 +243,45 @@ public sealed class InferenceRunner(IInferenceOutput output, InferenceClassifier
             return false;
         }
 
-        var buffer = new ArrayBufferWriter<byte>(1 << 16);
+        // One buffer per concurrent classifier, reused: a file is encoded, written, then the next one replaces it.
+        var buffer = run.Buffers.TryTake(out var pooled) ? pooled : new ArrayBufferWriter<byte>(1 << 16);
         using var spanWriter = new Utf8JsonWriter(buffer, JsonValues.Compact);
+        try
+        {
+            await WriteAsync(run, state, documents, spans, buffer, spanWriter, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            buffer.ResetWrittenCount();
+            run.Buffers.Add(buffer);
+        }
+        state.LastSeconds = clock.Elapsed.TotalSeconds;
+        return true;
+    }
+
+    /// <summary>The passages of <paramref name="documents"/>, in order: the batch's shared array when they are all of its
+    /// parsed documents (the usual case), else a new one.</summary>
+    private static string[] TextsOf(Batch batch, IReadOnlyList<Document> documents)
+    {
+        if (documents.Count == batch.Parsed.Count)
+        {
+            return batch.Texts.Value;
+        }
+        var texts = new string[documents.Sum(d => d.Parsed!.Passages.Count)];
+        var t = 0;
+        foreach (var d in documents)
+        {
+            foreach (var p in d.Parsed!.Passages)
+            {
+                texts[t++] = p.Text;
+            }
+        }
+        return texts;
+    }
+
+    private async Task WriteAsync(Run run, ClassifierState state, IReadOnlyList<Document> documents, IReadOnlyList<IReadOnlyList<Span>> spans,
+        ArrayBufferWriter<byte> buffer, Utf8JsonWriter spanWriter, CancellationToken cancellationToken)
+    {
         var offset = 0;
         foreach (var d in documents)
         {
@@ -272,8 +301,6 @@ public sealed class InferenceRunner(IInferenceOutput output, InferenceClassifier
             state.Add(count, positives, spanCount);
             offset += count;
         }
-        state.LastSeconds = clock.Elapsed.TotalSeconds;
-        return true;
     }
 
     // The original refuses spans without labellers, or with timestamps that do not match them.
@@ -406,11 +433,19 @@ public sealed class InferenceRunner(IInferenceOutput output, InferenceClassifier
         public ClassifierState[] Runnable { get; } = states.Where(s => s.NotRunReason is null).ToArray();
         public IProgress<WorkProgress>? Progress => progress;
         public ConcurrentQueue<KgException> DocumentErrors { get; } = new();
+        public ConcurrentBag<ArrayBufferWriter<byte>> Buffers { get; } = [];
         public int DocumentsClassified;
         public int DocumentsUpToDate;
         public int DocumentsNoOp;
         public long Passages;
         public int FilesWritten;
+    }
+
+    /// <summary>The documents of a batch that have passages to classify, and all their texts (built once, on first use).</summary>
+    private sealed class Batch(IReadOnlyList<Document> parsed)
+    {
+        public IReadOnlyList<Document> Parsed => parsed;
+        public Lazy<string[]> Texts { get; } = new(() => parsed.SelectMany(d => d.Parsed!.Passages.Select(p => p.Text)).ToArray());
     }
 
     private sealed class Document(DocumentFile file)
