@@ -187,7 +187,7 @@ Describe 'Inference on the <Kind> store' -ForEach $StoreKinds {
     It 'leaves no half-written file when killed mid-run, and the rerun completes' -Skip:(-not $Available -or -not $HasSharedData) {
         $folder = New-DocumentCopies 'killed' -Copies 2
         $envVars = Get-KgChildEnvironment
-        $envVars['KG_TEST_WRITE_DELAY_MS'] = if ($Kind -eq 'S3') { '2500' } else { '600' }
+        $envVars['KG_TEST_WRITE_DELAY_MS'] = if ($Kind -eq 'S3') { '4000' } else { '600' }   # S3 writes run in parallel: each waits 4 s
         $psi = [System.Diagnostics.ProcessStartInfo]::new($Pwsh)
         $command = "Import-Module `$env:KG_TEST_MODULE; Invoke-KgInference -Environment sandbox -DocumentPath '$folder' -SpecPath '$SpecFolder'"
         foreach ($a in '-NoProfile', '-NonInteractive', '-Command', $command) { $psi.ArgumentList.Add($a) }
