@@ -283,6 +283,37 @@ public class InferenceRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task Earlier_results_stay_for_entries_that_cannot_run_now_and_go_with_entries_removed_from_the_spec()
+    {
+        ThreeDocuments();
+        var forests = Entry(1, new KeywordClassifier(Forests));
+        var water = Entry(2, new KeywordClassifier(Water));
+        await Run([forests, water]);
+        var key = OutFile(InferenceLayout.AggregatedKey("GEF.document.2"));
+        var before = File.ReadAllBytes(key);
+
+        // The water entry cannot be resolved this time (say its model version went missing): its results stay.
+        var unresolved = new UnresolvedSpecEntry(2, water.Spec, new KgException("ModelVersionNotFound", KgErrorKind.ObjectNotFound, "missing"));
+        var files = DocumentFiles.Expand([_docs], recurse: false).Files;
+        var kept = await new InferenceRunner(new FolderInferenceOutput(_out), Load, new InferenceOptions()).RunAsync("sandbox", [forests], files, null, None, [unresolved]);
+        Assert.Equal(0, kept.FilesWritten);
+        Assert.Equal(before, File.ReadAllBytes(key));
+
+        // A failing classifier keeps its earlier results too, even when asked to redo everything.
+        _models[water.ClassifierId] = new Failing(new KeywordClassifier(Water));
+        var forced = await Run([forests, water], new InferenceOptions { Force = true });
+        Assert.Equal(InferenceStatus.Failed, forced.Classifiers[1].Status);
+        Assert.Equal(["Q787", "Q20"], AggregatedDocument.Read(File.ReadAllBytes(key))!.Header.Classifiers.Select(c => c.WikibaseId));
+        Assert.Equal(["Timber", "rivers"], AggregatedDocument.Read(File.ReadAllBytes(key))!.TextBlocks[0].Value.Select(m => m.LabelledText));
+
+        // Removed from the spec: gone from the aggregated results at the next run.
+        var removed = await Run([forests]);
+        Assert.Equal(3, removed.FilesWritten);
+        Assert.Equal(["Q787"], AggregatedDocument.Read(File.ReadAllBytes(key))!.Header.Classifiers.Select(c => c.WikibaseId));
+        Assert.Equal(["Timber"], AggregatedDocument.Read(File.ReadAllBytes(key))!.TextBlocks[0].Value.Select(m => m.LabelledText));
+    }
+
+    [Fact]
     public async Task A_run_that_stopped_before_recording_a_document_redoes_it_and_only_it()
     {
         ThreeDocuments();

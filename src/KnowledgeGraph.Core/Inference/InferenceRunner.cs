@@ -46,8 +46,10 @@ public sealed record InferenceOptions
 /// </list></summary>
 public sealed class InferenceRunner(IInferenceOutput output, InferenceClassifierLoader load, InferenceOptions options)
 {
+    /// <param name="unresolved">Spec entries that cannot run: their earlier results are kept, not dropped.</param>
     public async Task<InferenceRunSummary> RunAsync(string environment, IReadOnlyList<InferenceClassifier> classifiers,
-        IReadOnlyList<DocumentFile> documents, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
+        IReadOnlyList<DocumentFile> documents, IProgress<WorkProgress>? progress, CancellationToken cancellationToken,
+        IReadOnlyList<UnresolvedSpecEntry>? unresolved = null)
     {
         if (options.ChunkCount < 1 || options.ChunkIndex < 0 || options.ChunkIndex >= options.ChunkCount)
         {
@@ -55,7 +57,7 @@ public sealed class InferenceRunner(IInferenceOutput output, InferenceClassifier
                 $"Chunk {options.ChunkIndex} of {options.ChunkCount} does not exist: the chunk index must be from 0 to the chunk count minus 1.", options.ChunkIndex);
         }
         var clock = Stopwatch.StartNew();
-        var run = new Run(environment, classifiers.Select(c => new ClassifierState(c, options)).ToArray(), progress);
+        var run = new Run(environment, classifiers.Select(c => new ClassifierState(c, options)).ToArray(), unresolved ?? [], progress);
         foreach (var s in run.States.Where(s => s.NotRunReason is not null))
         {
             progress?.Report(WorkProgress.Warn($"{s.Classifier} is not run: {s.NotRunReason}"));
@@ -345,27 +347,55 @@ public sealed class InferenceRunner(IInferenceOutput output, InferenceClassifier
             Interlocked.Increment(ref run.DocumentsClassified);
             Interlocked.Add(ref run.Passages, document.Parsed!.Passages.Count);
         }
-        // What the aggregated file must list: the classifiers done before (with the registry version the spec gives
-        // now) and those that classified the document now, in spec order.
-        var listed = document.Done.Select(d => (State: d.State, Entry: d.Previous with { RegistryVersion = d.State.Classifier.RegistryVersion }))
-            .Concat(document.Results.Select(r => (State: r.Key, Entry: r.Key.Describe(r.Value))))
-            .OrderBy(x => x.State.Classifier.Entry)
-            .ToArray();
-        var unchanged = document.Results.IsEmpty && document.Previous is not null &&
-            listed.Select(x => x.Entry).SequenceEqual(document.Previous.Classifiers);
-        if (unchanged || (listed.Length == 0 && document.Previous is null && !document.Outdated))
+        // What the aggregated file lists, in spec order: the classifiers done before (with the registry version the
+        // spec gives now), those that classified the document now, and earlier results kept (see Kept).
+        var listed = document.Done.Select(d => (Order: d.State.Classifier.Entry, Entry: d.Previous with { RegistryVersion = d.State.Classifier.RegistryVersion }, Relabel: true))
+            .Concat(document.Results.Select(r => (Order: r.Key.Classifier.Entry, Entry: r.Key.Describe(r.Value), Relabel: false)))
+            .ToList();
+        listed.AddRange(Kept(run, document, listed.Select(x => x.Entry.ClassifierId).ToHashSet(StringComparer.Ordinal)).Select(k => (k.Order, k.Entry, Relabel: false)));
+        var entries = listed.OrderBy(x => x.Order).Select(x => x.Entry).ToArray();
+        var unchanged = document.Results.IsEmpty && document.Previous is not null && entries.SequenceEqual(document.Previous.Classifiers);
+        if (unchanged || (entries.Length == 0 && document.Previous is null && !document.Outdated))
         {
             return false;
         }
-        var aggregated = Aggregate(document, listed.Select(x => x.State).ToArray(), listed.Select(x => x.Entry).ToArray());
+        var aggregated = Aggregate(run, document, entries, listed.Where(x => !document.Results.Keys.Any(k => k.Classifier.ClassifierId == x.Entry.ClassifierId))
+            .ToDictionary(x => x.Entry.ClassifierId, x => x.Relabel ? x.Entry.RegistryVersion : null, StringComparer.Ordinal));
         await output.WriteAsync(InferenceLayout.AggregatedKey(document.File.Id), aggregated.ToJson(), cancellationToken).ConfigureAwait(false);
         Interlocked.Increment(ref run.FilesWritten);
         return true;
     }
 
-    private static AggregatedDocument Aggregate(Document document, IReadOnlyList<ClassifierState> states, IReadOnlyList<AggregatedClassifier> entries)
+    /// <summary>Earlier results of this document that stay although nothing ran for them now: of classifiers that are
+    /// in the spec but did not run (no GPU here, failed, or an entry that could not be resolved), unless the spec now
+    /// keeps them off this document. Only results of classifiers gone from the spec, or now skipped, are dropped.</summary>
+    private static IEnumerable<(int Order, AggregatedClassifier Entry)> Kept(Run run, Document document, IReadOnlySet<string> listed)
     {
-        var previous = document.PreviousJson is not null && document.Done.Count > 0 ? AggregatedDocument.Read(document.PreviousJson) : null;
+        foreach (var previous in document.Previous?.Classifiers ?? [])
+        {
+            if (listed.Contains(previous.ClassifierId))
+            {
+                continue;
+            }
+            if (run.States.FirstOrDefault(s => s.Classifier.ClassifierId == previous.ClassifierId && s.Classifier.WikibaseId == previous.WikibaseId) is { } state)
+            {
+                if ((state.Error is not null || state.NotRunReason is not null) && !DocumentSource.ShouldSkip(document.File.Id, state.Classifier.DontRunOn))
+                {
+                    yield return (state.Classifier.Entry, previous);
+                }
+            }
+            else if (run.Unresolved.FirstOrDefault(u => u.Spec.ClassifierId == previous.ClassifierId && u.Spec.WikibaseId == previous.WikibaseId) is { } entry
+                && !DocumentSource.ShouldSkip(document.File.Id, entry.Spec.DontRunOn))
+            {
+                yield return (entry.Entry, previous);
+            }
+        }
+    }
+
+    /// <param name="kept">Classifiers whose earlier mentions stay, with the registry version to give them (null: as they are).</param>
+    private static AggregatedDocument Aggregate(Run run, Document document, IReadOnlyList<AggregatedClassifier> entries, IReadOnlyDictionary<string, string?> kept)
+    {
+        var previous = document.PreviousJson is not null && kept.Count > 0 ? AggregatedDocument.Read(document.PreviousJson) : null;
         var order = document.Parsed is not null
             ? document.Parsed.Passages.Select(p => p.Id)
             : previous?.TextBlocks.Select(b => b.Key) ?? [];
@@ -379,15 +409,13 @@ public sealed class InferenceRunner(IInferenceOutput output, InferenceClassifier
                 keys.Add(id);
             }
         }
-        var entryOf = states.ToDictionary(s => s.Classifier.ClassifierId, s => s.Classifier.Entry, StringComparer.Ordinal);
-        var kept = document.Done.ToDictionary(d => d.State.Classifier.ClassifierId, d => d.State.Classifier.RegistryVersion, StringComparer.Ordinal);
         foreach (var (block, mentions) in previous?.TextBlocks ?? [])
         {
             foreach (var m in mentions)
             {
                 if (kept.TryGetValue(m.ClassifierId, out var registryVersion) && blocks.TryGetValue(block, out var list))
                 {
-                    list.Add(m with { RegistryVersion = registryVersion });
+                    list.Add(registryVersion is null ? m : m with { RegistryVersion = registryVersion });
                 }
             }
         }
@@ -408,11 +436,12 @@ public sealed class InferenceRunner(IInferenceOutput output, InferenceClassifier
                 }
             }
         }
+        var position = entries.Select((e, i) => (e.ClassifierId, i)).ToDictionary(x => x.ClassifierId, x => x.i, StringComparer.Ordinal);
         return new AggregatedDocument
         {
             Header = new AggregatedHeader(document.File.Id, document.ContentSha256!, entries),
             TextBlocks = keys.Select(k => new KeyValuePair<string, IReadOnlyList<ConceptMention>>(k,
-                blocks[k].OrderBy(m => entryOf.GetValueOrDefault(m.ClassifierId, int.MaxValue)).ThenBy(m => m.Start).ThenBy(m => m.End).ToArray())).ToArray(),
+                blocks[k].OrderBy(m => position.GetValueOrDefault(m.ClassifierId, int.MaxValue)).ThenBy(m => m.Start).ThenBy(m => m.End).ToArray())).ToArray(),
         };
     }
 
@@ -426,10 +455,11 @@ public sealed class InferenceRunner(IInferenceOutput output, InferenceClassifier
 
     // ---------------------------------------------------------------- state
 
-    private sealed class Run(string environment, ClassifierState[] states, IProgress<WorkProgress>? progress)
+    private sealed class Run(string environment, ClassifierState[] states, IReadOnlyList<UnresolvedSpecEntry> unresolved, IProgress<WorkProgress>? progress)
     {
         public string Environment => environment;
         public ClassifierState[] States => states;
+        public IReadOnlyList<UnresolvedSpecEntry> Unresolved => unresolved;
         public ClassifierState[] Runnable { get; } = states.Where(s => s.NotRunReason is null).ToArray();
         public IProgress<WorkProgress>? Progress => progress;
         public ConcurrentQueue<KgException> DocumentErrors { get; } = new();

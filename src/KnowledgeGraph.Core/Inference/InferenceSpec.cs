@@ -28,8 +28,14 @@ public sealed record InferenceClassifier
     public override string ToString() => $"{WikibaseId}/{ClassifierId} {RegistryVersion}";
 }
 
-/// <summary>What a spec file resolves to: the entries that can run, an error for each that cannot, and warnings.</summary>
-public sealed record SpecResolution(IReadOnlyList<InferenceClassifier> Classifiers, IReadOnlyList<KgException> Errors, IReadOnlyList<string> Warnings);
+/// <summary>A spec entry that cannot run, and why.</summary>
+public sealed record UnresolvedSpecEntry(int Entry, ClassifierSpec Spec, KgException Error);
+
+/// <summary>What a spec file resolves to: the entries that can run, those that cannot (with the error), and warnings.</summary>
+public sealed record SpecResolution(IReadOnlyList<InferenceClassifier> Classifiers, IReadOnlyList<UnresolvedSpecEntry> Unresolved, IReadOnlyList<string> Warnings)
+{
+    public IReadOnlyList<KgException> Errors => Unresolved.Select(u => u.Error).ToArray();
+}
 
 /// <summary>Reads a spec file as the inference run's contract, as the original did: every entry names a concept, a
 /// classifier and a registry version; the registry of the environment links that registry version to a model version,
@@ -44,7 +50,7 @@ public static class InferenceSpec
     public static async Task<SpecResolution> ResolveAsync(EnvironmentStore store, IReadOnlyList<ClassifierSpec> specs, string specFile,
         CancellationToken cancellationToken)
     {
-        var errors = new List<(int Entry, KgException Error)>();
+        var errors = new List<UnresolvedSpecEntry>();
         var warnings = new List<string>();
         var violations = ClassifierSpecRules.Check(specs, specFile)
             .Where(v => v.Severity == ViolationSeverity.Error && BlockingRules.Contains(v.Rule))
@@ -57,13 +63,13 @@ public static class InferenceSpec
             var entry = i + 1;
             if (violations[entry].Any())
             {
-                errors.Add((entry, new KgException("InvalidSpecEntry", KgErrorKind.InvalidData,
+                errors.Add(new UnresolvedSpecEntry(entry, spec, new KgException("InvalidSpecEntry", KgErrorKind.InvalidData,
                     $"{Where(specFile, entry, spec)} cannot run: {string.Join(" ", violations[entry].Select(v => v.Message))}", spec.ToString())));
                 continue;
             }
             if (seen.TryGetValue((spec.WikibaseId!, spec.ClassifierId!), out var first))
             {
-                errors.Add((entry, new KgException("DuplicateSpecEntry", KgErrorKind.InvalidData,
+                errors.Add(new UnresolvedSpecEntry(entry, spec, new KgException("DuplicateSpecEntry", KgErrorKind.InvalidData,
                     $"{Where(specFile, entry, spec)} names the classifier of entry {first} again; both would write the same files, so only entry {first} runs.", spec.ToString())));
                 continue;
             }
@@ -78,20 +84,20 @@ public static class InferenceSpec
         {
             try
             {
-                return (c.Entry, Classifier: await ResolveAsync(store, states[c.Spec.WikibaseId!], c.Spec, c.Entry, specFile, ct).ConfigureAwait(false), Error: (KgException?)null);
+                return (c.Entry, c.Spec, Classifier: await ResolveAsync(store, states[c.Spec.WikibaseId!], c.Spec, c.Entry, specFile, ct).ConfigureAwait(false), Error: (KgException?)null);
             }
             catch (KgException e)
             {
-                return (c.Entry, Classifier: (InferenceClassifier?)null, Error: e);
+                return (c.Entry, c.Spec, Classifier: (InferenceClassifier?)null, Error: e);
             }
         }, cancellationToken).ConfigureAwait(false);
 
         var classifiers = new List<InferenceClassifier>();
-        foreach (var (entry, classifier, error) in resolved)
+        foreach (var (entry, spec, classifier, error) in resolved)
         {
             if (error is not null)
             {
-                errors.Add((entry, error));
+                errors.Add(new UnresolvedSpecEntry(entry, spec, error));
                 continue;
             }
             classifiers.Add(classifier!);
@@ -102,7 +108,7 @@ public static class InferenceSpec
                     $"it runs because the spec file lists it. Update-KgInferenceSpec {store.Environment.Name()} brings the spec up to date.");
             }
         }
-        return new SpecResolution(classifiers, errors.OrderBy(e => e.Entry).Select(e => e.Error).ToArray(), warnings);
+        return new SpecResolution(classifiers, errors.OrderBy(e => e.Entry).ToArray(), warnings);
     }
 
     private static async Task<InferenceClassifier> ResolveAsync(EnvironmentStore store, ConceptRegistry state, ClassifierSpec spec, int entry, string specFile,

@@ -149,7 +149,7 @@ public sealed class InvokeKgInferenceCommand : KgCmdlet
                 ReportSkips = VerboseWanted,
             });
             var summary = RunWithProgress($"Inference in {Environment.Name()}{chunk}",
-                (p, ct) => runner.RunAsync(Environment.Name(), resolution.Classifiers, documents, p, ct));
+                (p, ct) => runner.RunAsync(Environment.Name(), resolution.Classifiers, documents, p, ct, resolution.Unresolved));
             foreach (var e in summary.ClassifierErrors.Concat(summary.DocumentErrors))
             {
                 WriteKgError(e);
