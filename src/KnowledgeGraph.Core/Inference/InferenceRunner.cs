@@ -56,7 +56,6 @@ public sealed class InferenceRunner(IInferenceOutput output, InferenceClassifier
             throw new KgException("InvalidChunk", KgErrorKind.InvalidArgument,
                 $"Chunk {options.ChunkIndex} of {options.ChunkCount} does not exist: the chunk index must be from 0 to the chunk count minus 1.", options.ChunkIndex);
         }
-        var clock = Stopwatch.StartNew();
         var run = new Run(environment, classifiers.Select(c => new ClassifierState(c, options)).ToArray(), unresolved ?? [], progress);
         foreach (var s in run.States.Where(s => s.NotRunReason is not null))
         {
@@ -65,9 +64,11 @@ public sealed class InferenceRunner(IInferenceOutput output, InferenceClassifier
         var mine = documents.Where(d => options.ChunkCount == 1 || DocumentFolds.Fold(d.Id, options.ChunkCount) == options.ChunkIndex).ToArray();
         try
         {
-            var done = 0;
+            run.Total = mine.Length;
             foreach (var batch in Batches(mine))
             {
+                run.Batch = batch.Count;
+                run.ClassifiersDone = 0;
                 cancellationToken.ThrowIfCancellationRequested();
                 var prepared = await ParallelWork.MapAsync(batch, Degree, (d, ct) => PrepareAsync(run, d, ct), cancellationToken).ConfigureAwait(false);
                 var work = new Batch(prepared.Where(d => d.Parsed is not null && d.Pending.Count > 0).ToArray());
@@ -78,8 +79,9 @@ public sealed class InferenceRunner(IInferenceOutput output, InferenceClassifier
                 await output.FlushAsync(cancellationToken).ConfigureAwait(false);
                 await ParallelWork.MapAsync(prepared, Degree, (d, ct) => RecordAsync(run, d, ct), cancellationToken).ConfigureAwait(false);
                 await output.FlushAsync(cancellationToken).ConfigureAwait(false);
-                done += batch.Count;
-                ReportProgress(run, done, mine.Length, clock.Elapsed);
+                run.Done += batch.Count;
+                run.Batch = 0;
+                ReportProgress(run);
             }
         }
         finally
@@ -101,7 +103,7 @@ public sealed class InferenceRunner(IInferenceOutput output, InferenceClassifier
             Passages = run.Passages,
             Classifications = run.States.Sum(s => s.Passages),
             FilesWritten = run.FilesWritten,
-            Elapsed = clock.Elapsed,
+            Elapsed = run.Clock.Elapsed,
         };
     }
 
@@ -223,6 +225,19 @@ public sealed class InferenceRunner(IInferenceOutput output, InferenceClassifier
     // ---------------------------------------------------------------- 2. classify and write per classifier
 
     private async Task<bool> ClassifyAsync(Run run, ClassifierState state, Batch batch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ClassifyBatchAsync(run, state, batch, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Increment(ref run.ClassifiersDone);
+            ReportProgress(run);
+        }
+    }
+
+    private async Task<bool> ClassifyBatchAsync(Run run, ClassifierState state, Batch batch, CancellationToken cancellationToken)
     {
         var documents = batch.Parsed.Where(d => d.Pending.Contains(state)).ToArray();
         if (documents.Length == 0 || state.Error is not null)
@@ -445,12 +460,14 @@ public sealed class InferenceRunner(IInferenceOutput output, InferenceClassifier
         };
     }
 
-    private static void ReportProgress(Run run, int done, int total, TimeSpan elapsed)
+    /// <summary>Progress after each batch, and after each classifier within a batch (learned models take long).</summary>
+    private static void ReportProgress(Run run)
     {
-        var seconds = Math.Max(elapsed.TotalSeconds, 1e-3);
+        var seconds = Math.Max(run.Clock.Elapsed.TotalSeconds, 1e-3);
         var passages = Interlocked.Read(ref run.Passages);
-        run.Progress?.Report(WorkProgress.Step("Classifying documents", done, total, string.Create(CultureInfo.InvariantCulture,
-            $"{done:N0} of {total:N0} documents, {done / seconds:N0} documents/s, {passages / seconds:N0} passages/s ({run.States.Sum(s => s.Passages) / seconds:N0} passage-classifications/s)")));
+        var done = run.Done + (run.Runnable.Length == 0 ? 0 : run.Batch * Volatile.Read(ref run.ClassifiersDone) / run.Runnable.Length);
+        run.Progress?.Report(WorkProgress.Step("Classifying documents", done, run.Total, string.Create(CultureInfo.InvariantCulture,
+            $"{run.Done:N0} of {run.Total:N0} documents done, {run.Done / seconds:N0} documents/s, {passages / seconds:N0} passages/s ({run.States.Sum(s => s.Passages) / seconds:N0} passage-classifications/s)")));
     }
 
     // ---------------------------------------------------------------- state
@@ -464,6 +481,11 @@ public sealed class InferenceRunner(IInferenceOutput output, InferenceClassifier
         public IProgress<WorkProgress>? Progress => progress;
         public ConcurrentQueue<KgException> DocumentErrors { get; } = new();
         public ConcurrentBag<ArrayBufferWriter<byte>> Buffers { get; } = [];
+        public Stopwatch Clock { get; } = Stopwatch.StartNew();
+        public int Total;
+        public int Done;
+        public int Batch;
+        public int ClassifiersDone;
         public int DocumentsClassified;
         public int DocumentsUpToDate;
         public int DocumentsNoOp;
