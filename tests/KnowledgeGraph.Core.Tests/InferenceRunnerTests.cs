@@ -358,6 +358,19 @@ public class InferenceRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task Progress_shows_documents_and_passages_per_second()
+    {
+        ThreeDocuments();
+        var steps = new List<WorkProgress>();
+        await Run([Entry(1, new KeywordClassifier(Forests)), Entry(2, new KeywordClassifier(Water))], new InferenceOptions { BatchDocuments = 2 },
+            progress: new Sink(p => { if (p.Status is not null) lock (steps) steps.Add(p); }));
+        Assert.True(steps.Count >= 2 * 2 + 2, $"{steps.Count} progress reports");   // after each classifier of each batch, and each batch
+        Assert.All(steps, p => Assert.Matches(@"documents/s, [\d,]+ passages/s \([\d,]+ passage-classifications/s\)", p.Detail));
+        Assert.Equal((3, 3), (steps[^1].Done, steps[^1].Total));
+        Assert.Contains("3 of 3 documents done", steps[^1].Detail);
+    }
+
+    [Fact]
     public async Task Results_can_be_read_back_by_document_and_concept()
     {
         ThreeDocuments();
