@@ -48,6 +48,7 @@ foreach ($copies in 1, 2, 4) {
     & dotnet $bench inference-data --data $SharedData --out $WorkFolder --copies $copies
     if ($LASTEXITCODE) { throw "Generating the documents failed ($LASTEXITCODE)." }
 }
+"load average at the start: $((Get-Content /proc/loadavg -ErrorAction SilentlyContinue) -split ' ' | Select-Object -First 3)"
 $documents = Join-Path $WorkFolder 'documents'
 $concepts = Join-Path $WorkFolder 'concepts'
 & dotnet $bench inference-matching --concepts $concepts --documents $documents --runs $Runs
@@ -63,12 +64,16 @@ New-Item -ItemType Directory (Join-Path $keywordSpecs 'v2') -Force | Out-Null
 Update-KgInferenceSpec sandbox -Path $keywordSpecs
 
 function Measure-Inference([string] $Specs, [string] $Output, [string] $Documents = $documents, [hashtable] $Extra = @{}) {
+    $self = Get-Process -Id $PID
+    $cpu = $self.TotalProcessorTime
     $sw = [System.Diagnostics.Stopwatch]::StartNew()
     $rows = Invoke-KgInference -Environment sandbox -DocumentPath $Documents -SpecPath $Specs -OutputPath $Output @Extra
     $sw.Stop()
+    $self.Refresh()
     $classifications = ($rows | Measure-Object -Property Passages -Sum).Sum
     [pscustomobject]@{
         Seconds         = $sw.Elapsed.TotalSeconds
+        CpuSeconds      = ($self.TotalProcessorTime - $cpu).TotalSeconds
         Classifications = $classifications
         PerSecond       = $classifications / $sw.Elapsed.TotalSeconds
         Files           = ($rows | Measure-Object -Property Documents -Sum).Sum
@@ -79,8 +84,10 @@ function Measure-Inference([string] $Specs, [string] $Output, [string] $Document
 function Write-Figures([string] $Name, [object[]] $Measured) {
     $rates = @($Measured.PerSecond | Sort-Object)
     $seconds = @($Measured.Seconds | Sort-Object)
-    '{0}: median {1:N0} passage-classifications/s (min {2:N0}, max {3:N0}); median {4:N2} s for {5:N0} classifications, {6:N0} labelled-passages files' -f $Name,
-        $rates[[int][Math]::Floor($rates.Count / 2)], $rates[0], $rates[-1], $seconds[[int][Math]::Floor($seconds.Count / 2)], $Measured[0].Classifications, $Measured[0].Files
+    $cpu = @($Measured.CpuSeconds | Sort-Object)
+    $median = [int][Math]::Floor($rates.Count / 2)
+    '{0}: median {1:N0} passage-classifications/s (min {2:N0}, max {3:N0}); median {4:N2} s wall and {5:N2} s CPU of this process for {6:N0} classifications, {7:N0} labelled-passages files' -f $Name,
+        $rates[$median], $rates[0], $rates[-1], $seconds[$median], $cpu[$median], $Measured[0].Classifications, $Measured[0].Files
 }
 
 $run = 0
@@ -96,6 +103,7 @@ foreach ($throttle in 1, 2) {
     $rerun = @($reruns.Seconds | Sort-Object)[[int][Math]::Floor($Runs / 2)]
     $first = @($measured.Seconds | Sort-Object)[[int][Math]::Floor($Runs / 2)]
     'rerun, everything up to date, -ThrottleLimit {0}: median {1:N3} s = {2:P1} of the first run ({3:N0} pairs up to date, {4} files classified)' -f $throttle, $rerun, ($rerun / $first), $reruns[0].UpToDate, $reruns[0].Files
+    "load average now: $((Get-Content /proc/loadavg -ErrorAction SilentlyContinue) -split ' ' | Select-Object -First 3)"
 }
 
 if (-not $KeywordOnly) {
