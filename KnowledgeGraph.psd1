@@ -8,8 +8,11 @@
     Copyright            = '(c) KgTools. Apache-2.0.'
     Description          = 'Train, evaluate, store, promote and demote per-concept text classifiers for a climate-policy knowledge graph, and write the per-environment classifier spec files an inference pipeline reads.'
     PowerShellVersion    = '7.6'
+    # Update-Help looks here; Get-Help -Online opens each cmdlet's help source under ProjectUri.
+    HelpInfoURI          = 'https://github.com/KgTools/KgTools/tree/main/module/help'
     FormatsToProcess     = @('KnowledgeGraph.Format.ps1xml')
     CmdletsToExport      = @(
+        'Compare-KgClassifier'
         'Copy-KgClassifier'
         'Deploy-KgClassifier'
         'Get-KgClassifier'
@@ -17,10 +20,12 @@
         'Get-KgConcept'
         'Get-KgEnvironment'
         'Get-KgInferenceResult'
+        'Import-KgInferenceSpec'
         'Invoke-KgClassifier'
         'Invoke-KgInference'
         'Invoke-KgTraining'
         'Publish-KgClassifier'
+        'Remove-KgClassifier'
         'Set-KgClassifierMetadata'
         'Set-KgEnvironment'
         'Test-KgClassifier'
@@ -34,9 +39,21 @@
     VariablesToExport    = @()
     PrivateData          = @{
         PSData = @{
-            Tags         = @('KnowledgeGraph', 'Classifier', 'MachineLearning', 'S3', 'TorchSharp', 'Linux', 'Windows')
+            # The package holds linux-x64 native libraries only (the worker's libtorch): it is tagged for Linux alone.
+            # Training needs the KnowledgeGraph.Worker package (the optional download with libtorch).
+            Tags         = @('KnowledgeGraph', 'Classifier', 'MachineLearning', 'S3', 'PSEdition_Core', 'Linux', 'linux-x64')
             LicenseUri   = 'https://www.apache.org/licenses/LICENSE-2.0'
-            ReleaseNotes = 'See README.md.'
+            ProjectUri   = 'https://github.com/KgTools/KgTools'
+            ReleaseNotes = @'
+0.1.0
+- Cmdlets for the whole classifier lifecycle: Get-KgConcept, Invoke-KgClassifier, Test-KgClassifier, Invoke-KgTraining,
+  Get-/Publish-/Unpublish-/Copy-/Remove-/Compare-KgClassifier, Set-KgClassifierMetadata, Get-KgClassifierHistory,
+  Deploy-KgClassifier, Update-/Test-/Import-KgInferenceSpec, Get-/Set-/Test-KgEnvironment.
+- Embedded and S3 stores; an append-only, hash-chained registry; spec files written in the original's exact YAML.
+- Learned classifiers (SpanTagger, PassageClassifier) train in a worker process shipped separately as
+  KnowledgeGraph.Worker (linux-x64, CPU libtorch). Managing specs and metadata needs only this package.
+Full notes: CHANGELOG.md in the module folder.
+'@
         }
     }
 }

@@ -18,6 +18,9 @@
                  code on any failure or when no test ran.
       Demo       Build, then the main job on the project's example concept in a throwaway home folder.
       Benchmark  Build, then the benchmark scripts of tests/benchmarks; each prints its figures.
+      Package    Build, then the two PowerShell packages in out/packages/repo (a local folder repository, with
+                 Publish-PSResource): KnowledgeGraph (the cmdlets, small) and KnowledgeGraph.Worker (the training worker
+                 with libtorch, optional: only training and learned classifiers need it). Prints their sizes.
       Clean      Removes out/ and TestResults/.
 
 .EXAMPLE
@@ -26,7 +29,7 @@
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('Build', 'Test', 'Demo', 'Benchmark', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Benchmark', 'Package', 'Clean')]
     [string[]] $Task = @('Build'),
 
     [ValidateSet('Debug', 'Release')]
@@ -103,6 +106,7 @@ function Invoke-Build {
 
     Copy-Item (Join-Path $Root 'KnowledgeGraph.psd1') $ModuleOut
     Copy-Item (Join-Path $Root 'module/KnowledgeGraph.Format.ps1xml') $ModuleOut
+    Copy-Item (Join-Path $Root 'module/CHANGELOG.md') $ModuleOut
     Copy-Item (Join-Path $Root 'module/en-US') $ModuleOut -Recurse -Force
     Copy-Item (Join-Path $Root 'module/examples') $ModuleOut -Recurse -Force
 
@@ -157,6 +161,12 @@ function Start-TestS3 {
     return $dataDir
 }
 
+# Debian's chromium for the browser tests (tests/KnowledgeGraph.Browser.Tests); without it they are reported skipped.
+function Install-Chromium {
+    & bash (Join-Path $Root 'tests/tools/chromium.sh') install | Out-Host
+    if ($LASTEXITCODE -ne 0) { Write-Warning 'Chromium could not be installed: the browser tests will be skipped.' }
+}
+
 function Stop-TestS3([string] $DataDir) {
     & bash (Join-Path $Root 'tests/tools/s3-server.sh') down $DataDir | Out-Host
 }
@@ -181,6 +191,7 @@ function Get-TrxCounts([string] $Folder) {
 function Invoke-Test {
     Invoke-Build
     Install-TestTools
+    Install-Chromium
     if (Test-Path $TestResults) { Remove-Item $TestResults -Recurse -Force }
     New-Item -ItemType Directory -Path $TestResults | Out-Null
 
@@ -250,6 +261,16 @@ function Invoke-Benchmark {
     }
 }
 
+# The packages (module/Publish-KgPackages.ps1): KnowledgeGraph without the worker, and KnowledgeGraph.Worker.
+function Invoke-Package {
+    Invoke-Build
+    $packages = Join-Path $Out 'packages'
+    if (Test-Path $packages) { Remove-Item $packages -Recurse -Force }
+    Write-Step "Publishing KnowledgeGraph and KnowledgeGraph.Worker to a folder repository under $packages"
+    $repo = & (Join-Path $Root 'module/Publish-KgPackages.ps1') -ModuleFolder $ModuleOut -WorkerManifest (Join-Path $Root 'module/KnowledgeGraph.Worker.psd1') -Destination $packages
+    Get-ChildItem $repo -Filter '*.nupkg' | ForEach-Object { Write-Host ('{0,-40} {1,10:N1} MB' -f $_.Name, ($_.Length / 1MB)) }
+}
+
 function Invoke-Clean {
     foreach ($path in $Out, $TestResults) {
         if (Test-Path $path) { Remove-Item $path -Recurse -Force }
@@ -262,6 +283,7 @@ foreach ($name in $Task) {
         'Test' { Invoke-Test }
         'Demo' { Invoke-Demo }
         'Benchmark' { Invoke-Benchmark }
+        'Package' { Invoke-Package }
         'Clean' { Invoke-Clean }
     }
 }

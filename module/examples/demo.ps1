@@ -7,7 +7,10 @@
     Runs on the embedded (local) store in a throwaway home folder (-HomePath), so that nothing touches your own stores
     or spec files: read the concept, classify and evaluate, train and store a keyword classifier, promote it to sandbox
     as primary, train a learned span tagger and promote it as experimental, classify with it, set metadata through the
-    pipeline, write and print the sandbox spec, look at the registry history, and demote both again. The example concept ships with the module in examples/concepts.
+    pipeline, write and print the sandbox spec, look at the registry history, and demote both again. The span tagger
+    learns from the example corpus too (negatives drawn from unlabelled text), and is then checked on that corpus:
+    how much it flags, a review sample, and an HTML report. The example concept and corpus ship with the module in
+    examples/.
 #>
 [CmdletBinding()]
 param(
@@ -53,14 +56,24 @@ $trained | Format-Table WikibaseId, ClassifierId, ClassifierName, Version, Envir
 Show-Step 'Promote it to sandbox as primary' '$trained | Publish-KgClassifier -AddClassifiersProfile primary'
 $trained | Publish-KgClassifier -AddClassifiersProfile primary | Format-Table WikibaseId, ClassifierId, Version, RegistryVersion, ClassifiersProfile, Changed | Out-Host
 
-Show-Step 'Train a learned span tagger (TorchSharp, in a worker process) and promote it as experimental' 'Invoke-KgTraining Q9001 -Environment sandbox -ClassifierType SpanTagger -Device Cpu | Publish-KgClassifier -AddClassifiersProfile experimental'
-$tagger = Invoke-KgTraining Q9001 -Environment sandbox -ClassifierType SpanTagger -Device Cpu
+$corpus = Join-Path $PSScriptRoot 'corpus/example-corpus.jsonl'
+Show-Step 'Train a learned span tagger (TorchSharp, in a worker process), with negatives from a corpus, and promote it as experimental' "Invoke-KgTraining Q9001 -Environment sandbox -ClassifierType SpanTagger -Device Cpu -CorpusPath $corpus | Publish-KgClassifier -AddClassifiersProfile experimental"
+$tagger = Invoke-KgTraining Q9001 -Environment sandbox -ClassifierType SpanTagger -Device Cpu -CorpusPath $corpus
 $tagger | Format-List ClassifierId, ClassifierName, Version, Device, TrainingPassages, EvaluationPassages, SpanF1, CharacterF1, Duration | Out-Host
 $tagger | Publish-KgClassifier -AddClassifiersProfile experimental | Format-Table WikibaseId, ClassifierId, Version, RegistryVersion, ClassifiersProfile | Out-Host
 
 Show-Step 'Classify new text with the stored span tagger' "Get-KgClassifier Q9001 -Environment sandbox -Promoted | Where-Object ClassifiersProfile -eq experimental | Invoke-KgClassifier -Text ..."
 Get-KgClassifier Q9001 -Environment sandbox -Promoted | Where-Object ClassifiersProfile -eq experimental | Invoke-KgClassifier -Text $texts |
     Format-Table @{ n = 'Spans'; e = { ($_.Spans | ForEach-Object { '{0} ({1:N2})' -f $_.LabelledText, $_.PredictionProbability }) -join '; ' } }, Text -Wrap | Out-Host
+
+Show-Step 'How much does it flag on unlabelled text? A review sample and a report' "Get-KgClassifier Q9001 -Environment sandbox -ClassifierId $($tagger.ClassifierId) | Test-KgClassifier -CorpusPath ... -ReviewSamplePath ... -ReportPath ..."
+$review = Join-Path $env:KG_HOME 'review.jsonl'
+$report = Join-Path $env:KG_HOME 'Q9001-span-tagger.html'
+Get-KgClassifier Q9001 -Environment sandbox -ClassifierId $tagger.ClassifierId |
+    Test-KgClassifier -CorpusPath $corpus -ReviewSamplePath $review -ReviewSampleSize 20 -ReportPath $report |
+    Format-Table Level, Precision, Recall, F1, Total, Flagged, FlagRate | Out-Host
+Write-Host "A person labels the 20 lines of $review (set ""label"" to 1 or 0), then: Test-KgClassifier -CorpusPath ... -ReviewedPath $review"
+Write-Host "The report: $report"
 
 Show-Step 'Keep every promoted sandbox classifier off two sources, through the pipeline' 'Get-KgClassifier -Environment sandbox -Promoted | Set-KgClassifierMetadata -AddDontRunOn sabin, gef -PassThru'
 Get-KgClassifier -Environment sandbox -Promoted | Set-KgClassifierMetadata -AddDontRunOn sabin, gef -PassThru |

@@ -21,13 +21,16 @@
 param(
     [Parameter(Mandatory)] [string] $ModuleManifest,
     [Parameter(Mandatory)] [string] $SourcePath,
-    [Parameter(Mandatory)] [string] $OutputPath
+    [Parameter(Mandatory)] [string] $OutputPath,
+    # Online help: <ProjectUri>/blob/main/module/help/<Cmdlet>.md (Get-Help -Online). From the manifest when omitted.
+    [string] $ProjectUri
 )
 
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
 
 $module = Import-Module $ModuleManifest -PassThru -Force
+if (-not $ProjectUri) { $ProjectUri = (Import-PowerShellDataFile $ModuleManifest).PrivateData.PSData.ProjectUri }
 $commonParameters = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
 $standardText = @{
     WhatIf  = 'Shows what would happen if the command ran. The command does not run and nothing is changed.'
@@ -101,6 +104,21 @@ function Read-HelpSource([string] $Path) {
         }
     }
     return $help
+}
+
+# The value a parameter has when it is not given, read from a fresh instance of the cmdlet (so help never disagrees
+# with the code): None for nothing or an empty list, False for a switch.
+function Get-DefaultText($Instance, $Parameter) {
+    if ($Parameter.ParameterType -eq [System.Management.Automation.SwitchParameter]) { return 'False' }
+    if ($null -eq $Instance -or $Parameter.Name -in 'WhatIf', 'Confirm') { return 'None' }
+    $property = $Instance.GetType().GetProperty($Parameter.Name)
+    if (-not $property) { return 'None' }
+    $value = $property.GetValue($Instance)
+    if ($null -eq $value) { return 'None' }
+    if ($value -is [System.Collections.ICollection] -and $value.Count -eq 0) { return 'None' }
+    if ($value -is [string] -and $value.Length -eq 0) { return 'None' }
+    if ($value -is [System.Collections.IEnumerable] -and $value -isnot [string]) { return ($value | ForEach-Object { "$_" }) -join ', ' }
+    return [string]$value
 }
 
 function Get-PipelineText($Attributes) {
@@ -177,13 +195,15 @@ foreach ($command in Get-Command -Module $module.Name -CommandType Cmdlet | Sort
     }
     $w.WriteEndElement()
 
+    $defaults = try { [Activator]::CreateInstance($command.ImplementingType) } catch { $null }
     $w.WriteStartElement('command', 'parameters', $cmd)
     foreach ($p in $parameters | Sort-Object Name) {
         $attributes = @($p.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] })
         $positions = @($attributes | Where-Object { $_.Position -ge 0 } | ForEach-Object Position | Select-Object -Unique)
         $w.WriteStartElement('command', 'parameter', $cmd)
         $w.WriteAttributeString('required', (@($attributes | Where-Object Mandatory).Count -gt 0).ToString().ToLower())
-        $w.WriteAttributeString('position', ($positions ? [string]$positions[0] : 'named'))
+        # (An array holding only 0 is false in PowerShell: test the count, not the array.)
+        $w.WriteAttributeString('position', ($positions.Count -gt 0 ? [string]$positions[0] : 'named'))
         $w.WriteAttributeString('pipelineInput', (Get-PipelineText $attributes))
         $w.WriteAttributeString('aliases', (($p.Aliases -join ', ') ? ($p.Aliases -join ', ') : 'none'))
         $w.WriteElementString('maml', 'name', $maml, $p.Name)
@@ -195,7 +215,7 @@ foreach ($command in Get-Command -Module $module.Name -CommandType Cmdlet | Sort
         $w.WriteStartElement('dev', 'type', $dev)
         $w.WriteElementString('maml', 'name', $maml, $p.ParameterType.FullName)
         $w.WriteEndElement()
-        $w.WriteElementString('dev', 'defaultValue', $dev, 'None')
+        $w.WriteElementString('dev', 'defaultValue', $dev, (Get-DefaultText $defaults $p))
         $w.WriteEndElement()
     }
     $w.WriteEndElement()
@@ -232,7 +252,9 @@ foreach ($command in Get-Command -Module $module.Name -CommandType Cmdlet | Sort
     $w.WriteEndElement()
 
     $w.WriteStartElement('command', 'relatedLinks', $cmd)
-    foreach ($l in @($help.Links)) {
+    # The first link with a URI is what Get-Help -Online opens: this command's help source on the project's site.
+    $links = @(if ($ProjectUri) { [pscustomobject]@{ Text = 'Online Version:'; Uri = "$($ProjectUri.TrimEnd('/'))/blob/main/module/help/$($command.Name).md" } }) + @($help.Links)
+    foreach ($l in $links) {
         $w.WriteStartElement('maml', 'navigationLink', $maml)
         $w.WriteElementString('maml', 'linkText', $maml, $l.Text)
         $w.WriteElementString('maml', 'uri', $maml, $l.Uri)

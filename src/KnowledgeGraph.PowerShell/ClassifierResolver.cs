@@ -32,7 +32,7 @@ internal sealed class ClassifierResolver(Func<StoreProvider> stores) : IDisposab
         {
             return cached;
         }
-        var store = stores().For(EnvironmentNames.Parse(stored.Environment));
+        var store = stores().For(stored.Environment);
         var classifier = LearnedModels.Loader.LoadAsync(store, stored, cancellationToken).GetAwaiter().GetResult();
         _cache[key] = classifier;
         return classifier;

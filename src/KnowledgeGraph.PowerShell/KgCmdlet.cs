@@ -1,55 +1,168 @@
 using System.Collections.Concurrent;
 using System.Management.Automation;
+using System.Management.Automation.Host;
 using KnowledgeGraph.Configuration;
 using KnowledgeGraph.Environments;
 using KnowledgeGraph.Lifecycle;
 using KnowledgeGraph.PowerShell.Loading;
+using KnowledgeGraph.Text;
 
 namespace KnowledgeGraph.PowerShell;
 
-/// <summary>What every KnowledgeGraph cmdlet shares: error records with stable IDs from <see cref="KgException"/>,
-/// cancellation on Ctrl+C, provider-aware path resolution, and running core work off the pipeline thread while
-/// progress and messages are written from it.</summary>
-public abstract class KgCmdlet : PSCmdlet, IDisposable
+/// <summary>What every KnowledgeGraph cmdlet shares. One error path: each step (<see cref="Begin"/>, <see cref="Process"/>,
+/// <see cref="End"/>) runs inside it, so a <see cref="KgException"/> from anywhere becomes an error record with the
+/// exception's stable ErrorId and category (non-terminating: the pipeline goes on with the next input). Relative paths
+/// resolve against PowerShell's current location. Confirmation of production changes, cancellation through
+/// <see cref="Cmdlet.PipelineStopToken"/>, -Verbose (which store, endpoint, profile) and -Debug (every store request)
+/// live here too, as does running core work off the pipeline thread while progress is written from it.</summary>
+public abstract class KgCmdlet : PSCmdlet
 {
-    private readonly CancellationTokenSource _stop = new();
+    private readonly ConcurrentQueue<string> _debug = new();
+    private readonly HashSet<KgEnvironment> _described = [];
     private StoreProvider? _stores;
+    // "Yes to All" / "No to All" answers hold for the rest of the pipeline, not just for one input object.
+    private bool _yesToAll;
+    private bool _noToAll;
 
-    protected CancellationToken StopToken => _stop.Token;
+    protected CancellationToken StopToken => PipelineStopToken;
 
-    protected override void StopProcessing() => _stop.Cancel();
+    /// <summary>The object error records name when the exception does not say.</summary>
+    protected object? ErrorTarget { get; set; }
 
-    /// <summary>The environments' stores, from the settings (read once per command). S3 stores load the infrastructure.</summary>
-    protected StoreProvider Stores => _stores ??= new StoreProvider(KgSettings.Load(), () => Dependencies.Infrastructure.S3);
-
-    /// <summary>Runs <paramref name="work"/> against an environment's store, turning failures to open it into KgExceptions.</summary>
-    protected EnvironmentStore StoreFor(KgEnvironment environment) => Stores.For(environment);
-
-    /// <summary>For changes to production: asks for confirmation as a ConfirmImpact=High cmdlet would (unless -Force, -Confirm:$false
-    /// or $ConfirmPreference = 'None'), while the same cmdlet on other environments only asks when -Confirm is given.</summary>
-    protected bool ConfirmProduction(KgEnvironment environment, bool force, string question)
+    protected virtual void Begin()
     {
-        if (environment != KgEnvironment.Production || force)
-        {
-            return true;
-        }
-        if (MyInvocation.BoundParameters.TryGetValue("Confirm", out var confirm) && confirm is SwitchParameter { IsPresent: false })
-        {
-            return true;
-        }
-        if (SessionState.PSVariable.GetValue("ConfirmPreference") is ConfirmImpact.None)
-        {
-            return true;
-        }
-        var yesToAll = false;
-        var noToAll = false;
-        return ShouldContinue(question + " Use -Force to skip this question.", "Change production", ref yesToAll, ref noToAll);
     }
 
-    public void Dispose()
+    protected virtual void Process()
     {
-        _stop.Dispose();
-        GC.SuppressFinalize(this);
+    }
+
+    protected virtual void End()
+    {
+    }
+
+    // Not sealed, so that a command may still take over a whole step; it then handles its own errors and paths.
+    protected override void BeginProcessing() => Guarded(Begin);
+
+    protected override void ProcessRecord() => Guarded(Process);
+
+    protected override void EndProcessing() => Guarded(End);
+
+    private void Guarded(Action step)
+    {
+        using var location = KgPaths.UseWorkingDirectory(CurrentDirectory);
+        try
+        {
+            step();
+        }
+        catch (KgException e)
+        {
+            WriteKgError(e);
+        }
+        finally
+        {
+            DrainDebug();
+        }
+    }
+
+    /// <summary>PowerShell's current file system location (relative paths are relative to it, not to the process).</summary>
+    protected string CurrentDirectory => SessionState.Path.CurrentFileSystemLocation.ProviderPath;
+
+    /// <summary>The environments' stores, from the settings (read once per command). S3 stores load the infrastructure.
+    /// Every request to a store is written as a debug message (shown with -Debug or $DebugPreference; PowerShell drops
+    /// them otherwise).</summary>
+    protected StoreProvider Stores => _stores ??= new StoreProvider(KgSettings.Load(), () => Dependencies.Infrastructure.S3, _debug.Enqueue);
+
+    /// <summary>An environment's store; -Verbose says which store, where its location and credentials come from, and the endpoint.</summary>
+    protected EnvironmentStore StoreFor(KgEnvironment environment)
+    {
+        var store = Stores.For(environment);
+        if (_described.Add(environment))
+        {
+            var c = store.Configuration;
+            WriteVerbose($"{environment.Name()}: store {c.Store} ({c.StoreSource})"
+                + (c.Store.Kind == Storage.StoreKind.S3
+                    ? $", endpoint {(c.EndpointUrl is null ? $"AWS ({c.Region ?? "default region"})" : Redact.Url(c.EndpointUrl))}, profile {c.ProfileName ?? "(none)"}{(c.ProfileSource is null ? "" : $" ({c.ProfileSource})")}, credentials from {store.Objects.CredentialSource}"
+                    : ""));
+        }
+        return store;
+    }
+
+    /// <summary>ShouldProcess, and for production the confirmation a ConfirmImpact=High cmdlet would ask for (unless
+    /// -Force, -Confirm:$false or $ConfirmPreference = 'None'). It asks once: not again when -Confirm already asked, and
+    /// "Yes to All" holds for every later input. In a non-interactive session, where nobody can answer, a production
+    /// change is skipped with a non-terminating ProductionConfirmationRequired error that names -Force.</summary>
+    protected bool ShouldChange(KgEnvironment environment, string target, string action, bool force)
+    {
+        if (!ShouldProcess(target, action))
+        {
+            return false;
+        }
+        if (environment != KgEnvironment.Production || force || _yesToAll)
+        {
+            return true;
+        }
+        if (MyInvocation.BoundParameters.TryGetValue("Confirm", out var confirm) && confirm is SwitchParameter)
+        {
+            return true; // -Confirm:$false skips the question; -Confirm has just asked it
+        }
+        if (SessionState.PSVariable.GetValue("ConfirmPreference") is ConfirmImpact preference && preference <= ConfirmImpact.Medium)
+        {
+            return true; // 'None' skips it; 'Medium' or lower made ShouldProcess ask already
+        }
+        if (_noToAll)
+        {
+            return false;
+        }
+        try
+        {
+            return ShouldContinue($"{action}: {target}. This changes production; go ahead? (Use -Force to skip this question.)", "Change production", ref _yesToAll, ref _noToAll);
+        }
+        catch (Exception e) when (e is PSInvalidOperationException or HostException or NotImplementedException or PSNotImplementedException)
+        {
+            WriteKgError(new KgException("ProductionConfirmationRequired", KgErrorKind.PermissionDenied,
+                $"{action}: {target}. This changes production and needs confirmation, but this session cannot ask (it is non-interactive). Add -Force to confirm it in the command. Nothing was changed.",
+                target, e));
+            return false;
+        }
+    }
+
+    /// <summary>Whether this run only shows what it would do (-WhatIf, or $WhatIfPreference).</summary>
+    protected bool IsWhatIf =>
+        MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w) ? w is SwitchParameter { IsPresent: true } : SessionState.PSVariable.GetValue("WhatIfPreference") is SwitchParameter { IsPresent: true } or true;
+
+    /// <summary>The classifier_specs folder (-Path/-SpecPath, else $env:KG_SPEC_PATH, else the nearest one at or above
+    /// the current location, never the module's own checkout); -Verbose says which and why.</summary>
+    protected string LocateSpecFolder(string? explicitPath)
+    {
+        var (path, origin) = Specs.SpecFolder.Locate(ResolveOptionalPath(explicitPath), CurrentDirectory, Dependencies.ModuleFolder);
+        WriteVerbose($"Spec folder: {path} ({origin}).");
+        return path;
+    }
+
+    /// <summary>Writes an environment's spec file from its registry: locks the file for the whole read-compute-replace
+    /// cycle (so a slower update cannot overwrite a newer one with an older list), shows the diff to -WhatIf/-Confirm
+    /// (and asks for production unless <paramref name="confirmed"/>), and replaces it atomically when it changed.
+    /// Returns null when the change was declined.</summary>
+    protected SpecUpdateResult? UpdateSpec(EnvironmentStore store, string folder, bool confirmed, bool force)
+    {
+        var env = store.Environment;
+        using var specLock = Specs.SpecFileLock.Acquire(Specs.SpecFolder.FileOf(folder, env), SpecUpdater.LockTimeout, StopToken);
+        var plan = RunWithProgress($"Reading the registry of {env.Name()}", (p, ct) => SpecUpdater.PlanAsync(store, folder, p, ct));
+        SpecUpdater.PauseIfRequested(StopToken);
+        if (!plan.Changed)
+        {
+            WriteVerbose($"{plan.Path} is up to date ({plan.Entries.Count} entries).");
+            return SpecUpdater.Result(plan);
+        }
+        var what = $"{plan.Path} ({plan.Entries.Count} entries, +{plan.LinesAdded} -{plan.LinesRemoved} lines):{System.Environment.NewLine}{plan.Diff}";
+        if (!confirmed && !ShouldChange(env, what, "Update the inference spec", force))
+        {
+            return null;
+        }
+        var written = SpecUpdater.Apply(plan);
+        WriteVerbose($"{written.Path}: {written.Entries} entries, +{written.LinesAdded} -{written.LinesRemoved} lines.");
+        return written;
     }
 
     internal static ErrorCategory CategoryOf(KgErrorKind kind) => kind switch
@@ -76,10 +189,10 @@ public abstract class KgCmdlet : PSCmdlet, IDisposable
         new(e, e.ErrorId, CategoryOf(e.Kind), target ?? e.Target);
 
     /// <summary>Writes a non-terminating error for one input; the cmdlet goes on with the next.</summary>
-    protected void WriteKgError(KgException e, object? target = null) => WriteError(ToErrorRecord(e, target));
+    protected void WriteKgError(KgException e, object? target = null) => WriteError(ToErrorRecord(e, target ?? ErrorTarget));
 
     /// <summary>Stops the cmdlet with a terminating error.</summary>
-    protected void ThrowKgError(KgException e, object? target = null) => ThrowTerminatingError(ToErrorRecord(e, target));
+    protected void ThrowKgError(KgException e, object? target = null) => ThrowTerminatingError(ToErrorRecord(e, target ?? ErrorTarget));
 
     protected static KgException Error(string errorId, KgErrorKind kind, string message, object? target = null) =>
         new(errorId, kind, message, target);
@@ -89,8 +202,39 @@ public abstract class KgCmdlet : PSCmdlet, IDisposable
 
     protected string? ResolveOptionalPath(string? path) => string.IsNullOrWhiteSpace(path) ? null : ResolvePath(path);
 
+    /// <summary>The corpus a learned type draws negatives from: the paths given (an empty value: none), else
+    /// $env:KG_CORPUS_PATH, else the settings file's; none for the keyword classifier. Checked here, so that a bad path
+    /// fails before anything is trained.</summary>
+    protected IReadOnlyList<string> TrainingCorpus(string[]? corpusPath, bool bound, Classification.ClassifierType type)
+    {
+        var given = bound ? (corpusPath ?? []).Where(p => !string.IsNullOrWhiteSpace(p)).Select(ResolvePath).ToArray() : null;
+        var (paths, source) = CorpusPathSetting.Resolve(given, KgSettings.Load(), ResolvePath);
+        if (!Classification.ClassifierTypes.IsLearned(type))
+        {
+            if (given is { Length: > 0 })
+            {
+                WriteWarning($"The {type} classifier learns nothing from a corpus: -CorpusPath is ignored.");
+            }
+            return [];
+        }
+        if (paths.Count > 0)
+        {
+            Corpus.CorpusReader.ResolveFiles(paths);
+            WriteVerbose($"Corpus: {string.Join(", ", paths)} (from {source}).");
+        }
+        return paths;
+    }
+
     /// <summary>Whether the user bound <paramref name="name"/> (as opposed to it holding its default).</summary>
     protected bool IsBound(string name) => MyInvocation.BoundParameters.ContainsKey(name);
+
+    private void DrainDebug()
+    {
+        while (_debug.TryDequeue(out var line))
+        {
+            WriteDebug(line);
+        }
+    }
 
     /// <summary>Runs <paramref name="work"/> on the thread pool. Its progress reports and messages are queued and written
     /// here, on the pipeline thread (the only thread allowed to write). Ctrl+C cancels the work.</summary>
@@ -108,11 +252,13 @@ public abstract class KgCmdlet : PSCmdlet, IDisposable
                 {
                     Drain(item);
                 }
+                DrainDebug();
             }
             while (queue.TryTake(out var item))
             {
                 Drain(item);
             }
+            DrainDebug();
             return task.GetAwaiter().GetResult();
         }
         catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
@@ -184,6 +330,7 @@ public abstract class KgCmdlet : PSCmdlet, IDisposable
         var finished = 0;
         while (!all.IsCompleted || queue.Count > 0)
         {
+            DrainDebug();
             if (!queue.TryTake(out var message, 100))
             {
                 continue;
@@ -238,6 +385,8 @@ public abstract class KgCmdlet : PSCmdlet, IDisposable
     {
         KgEnvironment e => e,
         PSObject p => ParseEnvironment(p.BaseObject),
-        _ => EnvironmentNames.Parse(value?.ToString()),
+        string s => EnvironmentNames.Parse(s),
+        _ => throw new KgException("InvalidEnvironment", KgErrorKind.InvalidArgument,
+            $"{(value is null ? "$null" : $"'{value}' ({value.GetType().Name})")} is not an environment. Valid environments: {EnvironmentNames.ValidList}.", value),
     };
 }

@@ -2,19 +2,18 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 using KnowledgeGraph;
-using KnowledgeGraph.Classification;
-using KnowledgeGraph.Concepts;
 using KnowledgeGraph.Evaluation;
 using KnowledgeGraph.Lifecycle;
 using KnowledgeGraph.Training;
 
 // The training worker. Requests arrive as JSON lines on stdin and are handled one at a time; a reader thread watches
-// for "cancel" meanwhile. Every response is one JSON line on stdout (WorkerProtocol). Ends when stdin closes.
+// for "cancel" meanwhile. Every response is one JSON line on stdout (WorkerJson). Ends when stdin closes.
 var output = new StreamWriter(Console.OpenStandardOutput(), new System.Text.UTF8Encoding(false)) { AutoFlush = true };
-var requests = new BlockingCollection<JsonElement>();
-CancellationTokenSource current = new();
-void Send(string line)
+var requests = new BlockingCollection<WorkerRequest>();
+var current = new CancellationTokenSource();
+void Send(WorkerResponse response)
 {
+    var line = WorkerJson.Line(response);
     lock (output)
     {
         output.WriteLine(line);
@@ -28,8 +27,8 @@ var reader = new Thread(() =>
     {
         try
         {
-            var request = JsonDocument.Parse(line).RootElement.Clone();
-            if (request.GetProperty("kind").GetString() == WorkerProtocol.Cancel)
+            var request = WorkerJson.ReadRequest(line);
+            if (request is CancelRequest)
             {
                 current.Cancel();
             }
@@ -38,9 +37,9 @@ var reader = new Thread(() =>
                 requests.Add(request);
             }
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or NotSupportedException or KgException)
         {
-            Send(WorkerProtocol.Error("InvalidWorkerRequest", nameof(KgErrorKind.InvalidData), $"The worker received a line that is not JSON: {e.Message}"));
+            Send(new ErrorMessage("InvalidWorkerRequest", nameof(KgErrorKind.InvalidData), $"The worker received a line that is not a request: {e.Message}"));
         }
     }
     current.Cancel(); // the client went away: stop whatever runs
@@ -48,154 +47,99 @@ var reader = new Thread(() =>
 }) { IsBackground = true };
 reader.Start();
 
-IClassifier? loaded = null;
+ILearnedModel? loaded = null;
 foreach (var request in requests.GetConsumingEnumerable())
 {
     current = new CancellationTokenSource();
     try
     {
-        switch (request.GetProperty("kind").GetString())
+        switch (request)
         {
-            case WorkerProtocol.Train:
-                Send(Worker.Train(request, Send, current.Token));
+            case TrainRequest train:
+                Send(Worker.Train(train, Send, current.Token));
                 break;
-            case WorkerProtocol.Load:
-                (loaded as IDisposable)?.Dispose();
-                var device = Devices.Resolve(request.GetProperty("device").GetString());
-                var card = request.GetProperty("card").GetString()!;
-                loaded = KnowledgeGraph.Training.LearnedModelFiles.Load(File.ReadAllBytes(card), File.ReadAllBytes(request.GetProperty("weights").GetString()!),
-                    request.GetProperty("classifier_id").GetString()!, device, request.GetProperty("classifier_id").GetString()!);
-                Send(WorkerProtocol.Line(w =>
-                {
-                    w.WriteString("type", "loaded");
-                    w.WriteString("classifier_id", loaded.Id);
-                    w.WriteString("device", Devices.Name(device));
-                }));
+            case LoadRequest load:
+                loaded?.Dispose();
+                var device = Devices.Resolve(load.Device);
+                loaded = ModelCard.Load(File.ReadAllBytes(load.Card), File.ReadAllBytes(load.Weights), load.ClassifierId, device, load.ClassifierId);
+                Send(new LoadedMessage(loaded.Id, Devices.Name(device), loaded.Threshold));
                 break;
-            case WorkerProtocol.Predict:
+            case PredictRequest predict:
                 var model = loaded ?? throw new KgException("NoModelLoaded", KgErrorKind.InvalidOperation, "Predict was asked before a model was loaded.");
-                var texts = request.GetProperty("texts").EnumerateArray().Select(t => t.GetString() ?? "").ToArray();
-                var predictions = model.Predict(texts);
-                Send(WorkerProtocol.Line(w =>
-                {
-                    w.WriteString("type", "predictions");
-                    w.WriteStartArray("spans");
-                    foreach (var spans in predictions)
-                    {
-                        w.WriteStartArray();
-                        foreach (var s in spans)
-                        {
-                            w.WriteStartObject();
-                            w.WriteNumber("start", s.StartIndex);
-                            w.WriteNumber("end", s.EndIndex);
-                            if (s.PredictionProbability is { } p) w.WriteNumber("probability", p);
-                            w.WriteEndObject();
-                        }
-                        w.WriteEndArray();
-                    }
-                    w.WriteEndArray();
-                }));
+                var (spans, scores) = model.Score(predict.Texts);
+                Send(new PredictionsMessage(
+                    spans.Select(s => (IReadOnlyList<SpanPrediction>)s.Select(x => new SpanPrediction(x.StartIndex, x.EndIndex, x.PredictionProbability)).ToArray()).ToArray(),
+                    scores));
                 break;
             default:
-                Send(WorkerProtocol.Error("InvalidWorkerRequest", nameof(KgErrorKind.InvalidArgument), $"Unknown request kind '{request.GetProperty("kind").GetString()}'."));
+                Send(new ErrorMessage("InvalidWorkerRequest", nameof(KgErrorKind.InvalidArgument), $"Unknown request {request.GetType().Name}."));
                 break;
         }
     }
     catch (OperationCanceledException)
     {
-        Send(WorkerProtocol.Line(w => w.WriteString("type", "cancelled")));
+        Send(new CancelledMessage());
     }
     catch (KgException e)
     {
-        Send(WorkerProtocol.Error(e.ErrorId, e.Kind.ToString(), e.Message));
+        Send(new ErrorMessage(e.ErrorId, e.Kind.ToString(), e.Message));
     }
     catch (Exception e)
     {
-        Send(WorkerProtocol.Error("WorkerError", nameof(KgErrorKind.InvalidOperation), $"{e.GetType().Name}: {e.Message}"));
+        Send(new ErrorMessage("WorkerError", nameof(KgErrorKind.InvalidOperation), $"{e.GetType().Name}: {e.Message}"));
     }
 }
-(loaded as IDisposable)?.Dispose();
+loaded?.Dispose();
 return 0;
 
-/// <summary>The handling of a train request.</summary>
+/// <summary>The handling of a train request: the type's training, the evaluation on the held-out passages, the files.</summary>
 internal static class Worker
 {
-    public static string Train(JsonElement request, Action<string> send, CancellationToken cancellationToken)
+    public static TrainedMessage Train(TrainRequest request, Action<WorkerResponse> send, CancellationToken cancellationToken)
     {
-        var concept = ConceptJson.ReadConcept(request.GetProperty("concept"), "the training request's concept");
-        var training = WorkerProtocol.ReadPassages(request, "training");
-        var evaluation = WorkerProtocol.ReadPassages(request, "evaluation");
-        var type = Enum.Parse<ClassifierType>(request.GetProperty("type").GetString()!);
-        var seed = request.GetProperty("seed").GetInt32();
-        int? epochs = request.TryGetProperty("epochs", out var e) ? e.GetInt32() : null;
-        var outputFolder = request.GetProperty("output").GetString()!;
-        Devices.Prepare(seed, request.GetProperty("threads").GetInt32());
-        var device = Devices.Resolve(request.GetProperty("device").GetString());
-        void Progress(EpochReport r, string metric) =>
-            send(WorkerProtocol.Progress(r.Epoch, r.Epochs, r.Loss, r.ValidationScore, metric, r.Seconds, r.WorkingSetBytes));
-
-        IClassifier model;
-        TrainingReport report;
-        JsonElement settings;
-        if (type == ClassifierType.SpanTagger)
+        var type = LearnedTypes.Get(request.ClassifierType);
+        Devices.Prepare(request.Seed, request.Threads);
+        var device = Devices.Resolve(request.Device);
+        var dataSha256 = ModelFiles.DataHash(request.Training);
+        var (model, report) = type.Train(new LearnedTrainingInput
         {
-            var s = new SpanTaggerSettings();
-            if (epochs is { } n) s = s.WithEpochLimit(n);
-            (var tagger, report) = SpanTagger.Train(concept, training, s, seed, device, r => Progress(r, "Span@0.5 F1"), cancellationToken);
-            (model, settings) = (tagger, JsonSerializer.SerializeToElement(s));
-        }
-        else if (type == ClassifierType.PassageClassifier)
-        {
-            var s = new PassageClassifierSettings();
-            if (epochs is { } n) s = s.WithEpochLimit(n);
-            (var passages, report) = PassageClassifier.Train(concept, training, s, seed, device, r => Progress(r, "Passage F1"), cancellationToken);
-            (model, settings) = (passages, JsonSerializer.SerializeToElement(s));
-        }
-        else
-        {
-            throw new KgException("InvalidClassifierType", KgErrorKind.InvalidArgument, $"The worker trains SpanTagger and PassageClassifier, not {type}.", type);
-        }
-        using (model as IDisposable)
+            Concept = request.Concept,
+            Training = request.Training,
+            Corpus = request.Corpus,
+            Seed = request.Seed,
+            Device = device,
+            Epochs = request.Epochs,
+            TrainingDataSha256 = dataSha256,
+            Settings = request.Settings,
+        }, r => send(new ProgressMessage(r.Epoch, r.Epochs, Finite(r.Loss), Finite(r.ValidationScore), "F1", r.Seconds, r.WorkingSetBytes, r.Phase)),
+            cancellationToken);
+        using (model)
         {
             var clock = Stopwatch.StartNew();
-            var rows = evaluation.Count > 0 ? ClassifierEvaluator.Evaluate(model, evaluation) : [];
+            var rows = request.Evaluation.Count > 0 ? ClassifierEvaluator.Evaluate(model, request.Evaluation) : [];
             var evaluationSeconds = clock.Elapsed.TotalSeconds;
-            var (card, weights) = KnowledgeGraph.Training.LearnedModelFiles.Save(model, seed, ModelFiles.DataHash(training), report);
-            Directory.CreateDirectory(outputFolder);
-            File.WriteAllBytes(Path.Combine(outputFolder, ModelFiles.Model), card);
-            File.WriteAllBytes(Path.Combine(outputFolder, ModelFiles.Weights), weights);
             using var self = Process.GetCurrentProcess();
-            return WorkerProtocol.Line(w =>
+            var summary = report.ToSummary(request.Seed, TorchSharp.torch.get_num_threads()) with
             {
-                w.WriteString("type", "trained");
-                w.WriteString("classifier_id", model.Id);
-                w.WriteString("classifier_name", model.Name);
-                w.WriteString("device", report.Device);
-                w.WritePropertyName("settings");
-                settings.WriteTo(w);
-                WorkerProtocol.WriteEvaluation(w, rows);
-                w.WriteNumber("evaluation_seconds", evaluationSeconds);
-                w.WriteStartObject("report");
-                w.WriteNumber("seconds", report.Duration.TotalSeconds);
-                report.WriteSummary(w, (model as SpanTagger)?.Threshold);
-                w.WriteNumber("peak_working_set_bytes", Math.Max(report.PeakWorkingSetBytes, self.PeakWorkingSet64));
-                w.WriteNumber("seed", seed);
-                w.WriteNumber("threads", TorchSharp.torch.get_num_threads());
-                w.WriteString("torchsharp", KnowledgeGraph.Training.LearnedModelFiles.TorchSharpVersion);
-                w.WriteStartArray("epochs");
-                foreach (var r in report.Epochs)
-                {
-                    w.WriteStartObject();
-                    w.WriteNumber("epoch", r.Epoch);
-                    w.WriteNumber("loss", r.Loss);
-                    w.WriteNumber("validation", r.ValidationScore);
-                    w.WriteNumber("seconds", r.Seconds);
-                    w.WriteNumber("working_set_bytes", r.WorkingSetBytes);
-                    w.WriteEndObject();
-                }
-                w.WriteEndArray();
-                w.WriteEndObject();
-            });
+                PeakWorkingSetBytes = Math.Max(report.PeakWorkingSetBytes, self.PeakWorkingSet64),
+            };
+            var (card, weights) = ModelCard.Save(model, request.ClassifierType, request.Seed, dataSha256, summary, request.Corpus?.Summary);
+            Directory.CreateDirectory(request.Output);
+            File.WriteAllBytes(Path.Combine(request.Output, ModelFiles.Model), card);
+            File.WriteAllBytes(Path.Combine(request.Output, ModelFiles.Weights), weights);
+            using var evaluation = JsonDocument.Parse(ModelFiles.EvaluationFile(rows));
+            return new TrainedMessage
+            {
+                ClassifierId = model.Id,
+                ClassifierName = model.Name,
+                Device = summary.Device,
+                Settings = model.Settings,
+                Evaluation = evaluation.RootElement.Clone(),
+                EvaluationSeconds = evaluationSeconds,
+                Report = summary,
+            };
         }
     }
+
+    private static double Finite(double v) => double.IsFinite(v) ? v : 0;
 }

@@ -23,8 +23,12 @@ internal static class InferenceThroughput
         var texts = PassageDataset.FeedTexts(data);
 
         var negatives = PassageDataset.SilverNegatives(data, q787.LabelledPassages.Select(p => p.Text).ToArray()).Take(o.GetInt("negatives", 0)).ToArray();
-        var (tagger, taggerReport) = SpanTagger.Train(q787, [.. q787.LabelledPassages, .. negatives], new SpanTaggerSettings(), 42, cpu, null, CancellationToken.None);
-        var (passages, passagesReport) = PassageClassifier.Train(q787, PassageDataset.Build(data, q787), new PassageClassifierSettings(), 42, cpu, null, CancellationToken.None);
+        LearnedTrainingInput Input(IReadOnlyList<LabelledPassage> training) => new()
+        {
+            Concept = q787, Training = training, Seed = 42, Device = cpu, TrainingDataSha256 = ModelFiles.DataHash(training),
+        };
+        var (tagger, taggerReport) = LearnedTypes.Get("SpanTagger").Train(Input([.. q787.LabelledPassages, .. negatives]), null, CancellationToken.None);
+        var (passages, passagesReport) = LearnedTypes.Get("PassageClassifier").Train(Input(PassageDataset.Build(data, q787)), null, CancellationToken.None);
         Console.WriteLine($"throughput: {texts.Length} text blocks; span tagger and passage classifier trained on Q787 ({negatives.Length} silver negatives added to the span tagger's) in {taggerReport.Duration.TotalSeconds:F1} s and {passagesReport.Duration.TotalSeconds:F1} s");
         using (tagger)
         using (passages)
@@ -35,7 +39,7 @@ internal static class InferenceThroughput
             foreach (IClassifier model in new IClassifier[] { tagger, passages })
             {
                 var report = model == tagger ? taggerReport : passagesReport;
-                var (card, weights) = LearnedModelFiles.Save(model, 42, "benchmark", report);
+                var (card, weights) = ModelCard.Save((ILearnedModel)model, model == tagger ? "SpanTagger" : "PassageClassifier", 42, "benchmark", report.ToSummary(42, 0), null);
                 using var viaWorker = new WorkerClassifier(worker, model.Id, model.Name, new Dictionary<string, byte[]> { [ModelFiles.Model] = card, [ModelFiles.Weights] = weights }, "Cpu");
                 Measure($"{(model == tagger ? "span tagger" : "passage classifier")} (through the worker)", viaWorker, texts, runs);
             }

@@ -1,6 +1,5 @@
 using KnowledgeGraph.Classification;
 using KnowledgeGraph.Concepts;
-using KnowledgeGraph.Environments;
 using KnowledgeGraph.Evaluation;
 using KnowledgeGraph.Training;
 
@@ -32,11 +31,13 @@ internal static class PassageBenchmark
             var train = folds.Where(f => f.Key != k).SelectMany(f => f.Value).ToArray();
             var gold = Evaluator.GoldStandard(test);
             keyword.Add(Metrics.PassageLevel(gold, Predicted(new KeywordClassifier(q787), gold)));
-            var request = new TrainingRequest { Concept = concept, Type = ClassifierType.PassageClassifier, Environment = KgEnvironment.Labs, Options = new LearnedOptions { Device = "Cpu", Seed = 42 } };
-            var result = await Q787Benchmark.TrainInWorker(worker, request, train, test);
-            var row = Q787Benchmark.Rows(result.GetProperty("evaluation")).Single(r => r.Level == "Passage");
+            var result = await Q787Benchmark.TrainInWorker(worker, new TrainRequest
+            {
+                ClassifierType = ClassifierType.PassageClassifier.Name, Concept = concept, Training = train, Evaluation = test, Device = "Cpu", Seed = 42, Output = "",
+            });
+            var row = Q787Benchmark.Rows(result.Evaluation).Single(r => r.Level == "Passage");
             model.Add(row.Counts);
-            seconds.Add(result.GetProperty("report").GetProperty("seconds").GetDouble());
+            seconds.Add(result.Report.Seconds);
             Console.WriteLine($"passages: fold {k}: passage classifier F1 {row.F1:F3} (P {row.Precision:F3} R {row.Recall:F3}); keyword F1 {keyword[^1].F1:F3}; {seconds[^1]:F1} s");
         }
         Console.WriteLine($"passage classifier: passage F1 {Q787Benchmark.MeanSd(model.Select(c => c.F1).ToArray())}(P {model.Average(c => c.Precision):F3}, R {model.Average(c => c.Recall):F3}); training per fold mean {seconds.Average():F1} s");

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using KnowledgeGraph.Classification;
 using KnowledgeGraph.Concepts;
+using KnowledgeGraph.Corpus;
 using KnowledgeGraph.Environments;
 using KnowledgeGraph.Evaluation;
 using KnowledgeGraph.Training;
@@ -25,8 +26,12 @@ internal static class Q787Benchmark
         var concept = PassageDataset.Q787(data);
         // --negatives N: the span tagger also learns from N silver negatives (never in a test fold; see PassageDataset).
         var negatives = PassageDataset.SilverNegatives(data, concept.LabelledPassages.Select(p => p.Text).ToArray()).Take(o.GetInt("negatives", 0)).ToArray();
+        // --corpus a,b: the span tagger also draws negatives from these corpus files (sampled per fold, as Invoke-KgTraining -CorpusPath does).
+        // --settings JSON: span tagger hyper-parameters to change from its defaults.
+        var overrides = o.Get("settings", "") is { Length: > 0 } json ? System.Text.Json.JsonDocument.Parse(json).RootElement : (System.Text.Json.JsonElement?)null;
+        var corpusPaths = o.Get("corpus", "").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(c => Path.IsPathRooted(c) ? c : Path.Combine(data, c)).ToArray();
         var folds = concept.LabelledPassages.GroupBy(p => DocumentFolds.Fold(p, 5)).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => g.ToArray());
-        Console.WriteLine($"q787: {concept.LabelledPassages.Count} passages; test fold sizes {string.Join("/", folds.Values.Select(f => f.Length))}; span tagger seeds {string.Join(",", seeds)}; {negatives.Length} silver negatives added to its training folds");
+        Console.WriteLine($"q787: {concept.LabelledPassages.Count} passages; test fold sizes {string.Join("/", folds.Values.Select(f => f.Length))}; span tagger seeds {string.Join(",", seeds)}; {negatives.Length} silver negatives added to its training folds; corpus: {(corpusPaths.Length == 0 ? "none" : string.Join(", ", corpusPaths))}");
 
         var scores = new Dictionary<string, List<(int Fold, Dictionary<string, double> F1)>>();
         void Add(string system, int fold, IReadOnlyList<EvaluationRow> rows)
@@ -47,24 +52,28 @@ internal static class Q787Benchmark
             Add("gazetteer", k, Score(new KeywordClassifier(new Concept(concept.PreferredLabel, concept.AlternativeLabels.Concat(strings), wikibaseId: concept.WikibaseId)), gold));
             foreach (var seed in seeds)
             {
-                var request = new TrainingRequest
+                var fold = (IReadOnlyList<LabelledPassage>)[.. train, .. negatives];
+                var sampling = System.Diagnostics.Stopwatch.StartNew();
+                var corpus = corpusPaths.Length == 0 ? null : CorpusSampler.Sample(corpusPaths, concept, fold,
+                    concept.LabelledPassages.Select(p => p.Text).ToHashSet(StringComparer.Ordinal), seed);
+                var samplingSeconds = sampling.Elapsed.TotalSeconds;
+                var result = await TrainInWorker(worker, new TrainRequest
                 {
-                    Concept = concept,
-                    Type = ClassifierType.SpanTagger,
-                    Environment = KgEnvironment.Labs,
-                    Options = new LearnedOptions { Device = "Cpu", Seed = seed },
-                };
-                var result = await TrainInWorker(worker, request, [.. train, .. negatives], test);
-                var report = result.GetProperty("report");
-                var rows = Rows(result.GetProperty("evaluation"));
+                    ClassifierType = ClassifierType.SpanTagger.Name, Concept = concept, Training = fold, Evaluation = test, Corpus = corpus,
+                    Device = "Cpu", Seed = seed, Output = "", Settings = overrides,
+                });
+                var report = result.Report;
+                var rows = Rows(result.Evaluation);
                 Add("span tagger", k, rows);
-                var epochs = report.GetProperty("epochs").EnumerateArray().Select(e => e.GetProperty("working_set_bytes").GetInt64()).ToArray();
-                seconds.Add(report.GetProperty("seconds").GetDouble());
-                peaks.Add(report.GetProperty("peak_working_set_bytes").GetInt64());
+                var epochs = report.Epochs.Select(e => e.WorkingSetBytes).ToArray();
+                seconds.Add(report.Seconds);
+                peaks.Add(report.PeakWorkingSetBytes);
                 growth.Add((epochs[^1] - epochs[Math.Min(4, epochs.Length - 1)]) / 1048576.0);
                 var at05 = rows.Single(r => r.Level == "Span@0.5");
                 Console.WriteLine($"q787: fold {k} seed {seed}: span@0.5 {at05.F1:F3} (P {at05.Precision:F3} R {at05.Recall:F3}), char {rows.Single(r => r.Level == "Character").F1:F3}; " +
-                    $"best epoch {report.GetProperty("best_epoch").GetInt32()}/{epochs.Length}, threshold {report.GetProperty("span_threshold").GetDouble():F2}; {seconds[^1]:F1} s; worker peak {peaks[^1] / 1048576} MB, working set epoch 5 → last {growth[^1]:+0;-0} MB");
+                    $"best epoch {report.BestEpoch}/{epochs.Length}, threshold {report.Threshold:F2}; {seconds[^1]:F1} s" +
+                    (corpus is null ? "" : $" (+{samplingSeconds:F1} s sampling; {report.CorpusNegatives} corpus negatives, {report.HardNegatives} hard)") +
+                    $"; worker peak {peaks[^1] / 1048576} MB, working set epoch 5 → last {growth[^1]:+0;-0} MB");
             }
         }
 
@@ -82,15 +91,15 @@ internal static class Q787Benchmark
         return 0;
     }
 
-    /// <summary>Trains in a fresh worker process, as the cmdlets do, evaluating on <paramref name="test"/>; the answer
-    /// holds the report and the evaluation (the model files go to a temporary folder, deleted after).</summary>
-    internal static async Task<JsonElement> TrainInWorker(string worker, TrainingRequest request, IReadOnlyList<LabelledPassage> train, IReadOnlyList<LabelledPassage> test)
+    /// <summary>Trains in a fresh worker process, as the cmdlets do, evaluating on the request's evaluation passages; the
+    /// answer holds the report and the evaluation (the model files go to a temporary folder, deleted after).</summary>
+    internal static async Task<TrainedMessage> TrainInWorker(string worker, TrainRequest request)
     {
         var output = Directory.CreateTempSubdirectory("kg-bench-").FullName;
         try
         {
             using var process = WorkerProcess.Start(worker);
-            return await process.SendAsync(WorkerProtocol.TrainRequest(request, train, test, output), null, CancellationToken.None);
+            return await process.SendAsync<TrainedMessage>(request with { Output = output }, null, CancellationToken.None);
         }
         finally
         {

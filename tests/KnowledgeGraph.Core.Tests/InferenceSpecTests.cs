@@ -87,7 +87,7 @@ public class InferenceSpecTests : IDisposable
     {
         var (forests, _) = await Promote("Q787", "forest");
         var specs = (await Spec()).ToList();
-        await ClassifierLifecycle.UnpublishAsync(_store, "Q787", new DemotionTarget(ClassifierId: forests.Id), None);
+        await ClassifierLifecycle.DemoteAsync(_store, await ClassifierLifecycle.PlanDemotionAsync(_store, "Q787", new DemotionTarget(ClassifierId: forests.Id), None), None);
         specs.Add(specs[0] with { DontRunOn = ["sabin"] });
         specs.Add(new ClassifierSpec { WikibaseId = "Q0x", ClassifierId = "short", RegistryVersion = "latest" });
         specs.Add(specs[0] with { DontRunOn = ["nowhere"], ClassifierId = "aaaaaaaa" });

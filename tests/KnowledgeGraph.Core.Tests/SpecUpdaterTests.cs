@@ -89,7 +89,7 @@ public class SpecUpdaterTests : IDisposable
         await Promote("Q2", "aaaaaaaa", "primary");
         await Promote("Q3", "bbbbbbbb", "primary");
         SpecUpdater.Apply(await SpecUpdater.PlanAsync(_store, _specs, null, None));
-        await ClassifierLifecycle.UnpublishAsync(_store, "Q2", new DemotionTarget(), None);
+        await ClassifierLifecycle.DemoteAsync(_store, await ClassifierLifecycle.PlanDemotionAsync(_store, "Q2", new DemotionTarget(), None), None);
         var plan = await SpecUpdater.PlanAsync(_store, _specs, null, None);
         Assert.Equal(5, plan.LinesRemoved);
         Assert.Equal(0, plan.LinesAdded);

@@ -68,8 +68,13 @@ public class FileObjectStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task Keys_cannot_escape_the_store() =>
-        await Assert.ThrowsAsync<ArgumentException>(() => _store.GetAsync("../etc/passwd", None));
+    public async Task Keys_cannot_escape_the_store()
+    {
+        foreach (var key in new[] { "../etc/passwd", "a/../../b", "/etc/passwd", "a//b", "a/./b", "a\\..\\b", "a\nb" })
+        {
+            Assert.Equal("InvalidObjectKey", (await Assert.ThrowsAsync<KgException>(() => _store.GetAsync(key, None))).ErrorId);
+        }
+    }
 }
 
 public class ModelStoreTests : IDisposable

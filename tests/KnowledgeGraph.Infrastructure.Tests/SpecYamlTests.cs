@@ -50,10 +50,12 @@ public class SpecYamlTests
         var path = SharedData.PathOf("classifier-specs", "v2", "staging.yaml");
         var specs = Parser.Parse(File.ReadAllText(path), path);
         var errors = ClassifierSpecRules.Check(specs, path).Where(v => v.Severity == ViolationSeverity.Error).ToList();
-        Assert.Equal(4, errors.Count);
+        // Each broken rule once, at the entry that breaks it, naming both entries.
+        Assert.Equal(2, errors.Count);
         Assert.All(errors, e => Assert.Equal("Q221", e.WikibaseId));
-        Assert.Equal(2, errors.Count(e => e.Rule == "ProfileMultiplicity"));
-        Assert.Equal(2, errors.Count(e => e.Rule == "DuplicateClassifierId"));
+        Assert.Single(errors, e => e.Rule == "ProfileMultiplicity");
+        Assert.Single(errors, e => e.Rule == "DuplicateClassifierId");
+        Assert.All(errors, e => Assert.Matches("entry [0-9]+ .*entry [0-9]+", e.Message));
         Assert.All(errors, e => Assert.NotNull(e.Line));
         var refused = Assert.Throws<KgException>(() => ClassifierSpecRules.EnsureValid(specs, path));
         Assert.Equal("InvalidSpec", refused.ErrorId);
@@ -141,7 +143,9 @@ public class SpecYamlTests
         var three = new[] { Retired("aaaaaaaa", 1), Retired("bbbbbbbb", 2), Retired("cccccccc", 3) };
         Assert.Empty(ClassifierSpecRules.Check(three, "f"));
         var four = three.Append(Retired("dddddddd", 4)).ToArray();
-        Assert.Equal(4, ClassifierSpecRules.Check(four, "f").Count(v => v.Rule == "ProfileMultiplicity"));
+        var broken = Assert.Single(ClassifierSpecRules.Check(four, "f"), v => v.Rule == "ProfileMultiplicity");
+        Assert.Equal(4, broken.Entry);
+        Assert.Contains("4 retired", broken.Message);
     }
 
     [Fact]
@@ -150,5 +154,67 @@ public class SpecYamlTests
         ClassifierSpec S(string q, string c, string v) => new() { WikibaseId = q, ClassifierId = c, RegistryVersion = v };
         var sorted = ClassifierSpecRules.Sort([S("Q10", "aaaaaaaa", "v1"), S("Q2", "bbbbbbbb", "v10"), S("Q2", "bbbbbbbb", "v9"), S("Q2", "aaaaaaaa", "v1")]);
         Assert.Equal(["Q2:aaaaaaaa:v1", "Q2:bbbbbbbb:v9", "Q2:bbbbbbbb:v10", "Q10:aaaaaaaa:v1"], sorted.Select(s => s.ToString()));
+    }
+}
+
+/// <summary>Hostile YAML (what held in the attack, kept as tests, plus deep nesting, which crashed the process).</summary>
+public class HostileYamlTests
+{
+    private static readonly YamlClassifierSpecParser Parser = new();
+
+    private static void RefusedQuickly(string yaml, string expected)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var e = Assert.Throws<KgException>(() => Parser.Parse(yaml, "hostile.yaml"));
+        Assert.Equal("InvalidSpecYaml", e.ErrorId);
+        Assert.Contains(expected, e.Message);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public void Billion_laughs_is_refused_quickly()
+    {
+        var yaml = new StringBuilder("a: &a [x, x, x, x, x, x, x, x, x]\n");
+        for (var i = 0; i < 8; i++)
+        {
+            var prev = (char)('a' + i);
+            yaml.Append((char)('b' + i)).Append(": &").Append((char)('b' + i)).Append(" [").AppendJoin(", ", Enumerable.Repeat("*" + prev, 9)).Append("]\n");
+        }
+        RefusedQuickly(yaml.ToString(), "must be a list");
+        RefusedQuickly("- &a [x, x, x, x]\n- &b [*a, *a, *a, *a]\n- &c [*b, *b, *b, *b]\n- [*c, *c, *c, *c]\n", "must be a mapping");
+    }
+
+    [Fact]
+    public void Deep_nesting_is_refused_before_it_can_overflow_the_stack()
+    {
+        RefusedQuickly(new string('[', 100_000) + new string(']', 100_000), "deeper than 32");
+        RefusedQuickly(string.Concat(Enumerable.Repeat("- ", 1000)) + "x\n", "deeper than 32");
+    }
+
+    [Theory]
+    [InlineData("- wikibase_id: !!python/object/apply:os.system ['echo hi']\n  classifier_id: abcd2345\n  wandb_registry_version: v1\n")]
+    [InlineData("- !!python/object:__main__.X\n  wikibase_id: Q5\n")]
+    [InlineData("- wikibase_id: !custom Q5\n")]
+    public void Tags_that_ask_a_loader_to_run_code_are_refused(string yaml) => RefusedQuickly(yaml, "is not allowed");
+
+    [Fact]
+    public void Plain_core_tags_are_still_read() =>
+        Assert.Equal("Q5", Parser.Parse("- wikibase_id: !!str Q5\n  classifier_id: abcd2345\n  wandb_registry_version: v1\n", "ok.yaml").Single().WikibaseId);
+
+    [Fact]
+    public void One_entry_repeated_through_an_alias_is_read_and_checked_in_bounded_memory()
+    {
+        var yaml = new StringBuilder("- &e {wikibase_id: Q5, classifier_id: abcd2345, classifiers_profile: primary, wandb_registry_version: v1}\n");
+        for (var i = 0; i < 10_000; i++)
+        {
+            yaml.Append("- *e\n");
+        }
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var specs = Parser.Parse(yaml.ToString(), "anchors.yaml");
+        var violations = ClassifierSpecRules.Check(specs, "anchors.yaml");
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(10_001, specs.Count);
+        Assert.Equal(2, violations.Count);
+        Assert.True(allocated < 300_000_000, $"{allocated:N0} bytes");
     }
 }

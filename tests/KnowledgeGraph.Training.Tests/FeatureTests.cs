@@ -1,6 +1,7 @@
 using KnowledgeGraph.Concepts;
 using KnowledgeGraph.Training;
 using KnowledgeGraph.Training.Features;
+using KnowledgeGraph.Training.SpanTagger;
 using Xunit;
 
 namespace KnowledgeGraph.Tests;
@@ -42,12 +43,12 @@ public class FeatureTests
         // O B I O(orphan I next) I B(1 char, dropped) I
         int[] labels = [0, 1, 2, 0, 2, 1, 2];
         float[] p = [0.9f, 0.8f, 0.6f, 0.9f, 0.7f, 0.5f, 0.7f];
-        var spans = SpanTagger.DecodeRanges(tokens, labels, p);
+        var spans = SpanTaggerModel.DecodeRanges(tokens, labels, p);
         Assert.Equal(2, spans.Count);
         Assert.Equal((2, 7), (spans[0].Start, spans[0].End));      // "bb cc"
         Assert.Equal(0.7, spans[0].Probability, 5);                 // mean of 0.8 and 0.6
         Assert.Equal((14, 18), (spans[1].Start, spans[1].End));    // "f gg": B then I
-        Assert.Empty(SpanTagger.DecodeRanges(WordTokenizer.Tokenize("x y"), [1, 0], [0.9f, 0.9f])); // a 1-character span is dropped
+        Assert.Empty(SpanTaggerModel.DecodeRanges(WordTokenizer.Tokenize("x y"), [1, 0], [0.9f, 0.9f])); // a 1-character span is dropped
     }
 
     [Fact]
@@ -64,12 +65,13 @@ public class FeatureTests
     [Fact]
     public void Balanced_weights_and_the_schedule_follow_the_recipe()
     {
-        Assert.Equal([0.625f, 2.5f, 1f], TrainingSchedule.BalancedWeights([0, 0, 0, 0, 1], 3)); // 5/(2·4), 5/(2·1); class 2 unseen: 1
-        Assert.Equal(8, TrainingSchedule.BatchSize(40));
-        Assert.Equal(10, TrainingSchedule.BatchSize(104));
-        Assert.Equal(32, TrainingSchedule.BatchSize(1000));
-        Assert.Equal((60, 15), TrainingSchedule.Epochs(40, 300, 5));   // small data: more, shorter epochs
-        Assert.Equal((40, 10), TrainingSchedule.Epochs(40, 300, 13));
+        Assert.Equal([0.625f, 2.5f, 1f], ClassWeights.Balanced([0, 0, 0, 0, 1], 3)); // 5/(2·4), 5/(2·1); class 2 unseen: 1
+        Assert.Equal(8, LoopSettings.DefaultBatchSize(40));
+        Assert.Equal(10, LoopSettings.DefaultBatchSize(104));
+        Assert.Equal(32, LoopSettings.DefaultBatchSize(1000));
+        var loop = new LoopSettings { LearningRate = 1e-3, WeightDecay = 0, WarmupFraction = 0.1, MaxEpochs = 40, MinSteps = 300, Patience = 8, BatchSize = 8 };
+        Assert.Equal((60, 15), loop.Epochs(5));   // small data: more, shorter epochs
+        Assert.Equal((40, 10), loop.Epochs(13));
     }
 
     [Fact]

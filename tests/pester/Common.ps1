@@ -18,16 +18,23 @@ function New-KgTestHome {
 }
 
 # Runs a script in a new pwsh process (with the module's manifest in $env:KG_TEST_MODULE) and returns its output.
+# -InputText makes it an interactive session whose answers to prompts are those lines.
 function Invoke-KgChild {
-    param([Parameter(Mandatory)] [string] $Script, [hashtable] $Environment = @{})
+    param([Parameter(Mandatory)] [string] $Script, [hashtable] $Environment = @{}, [string[]] $InputText)
     $psi = [System.Diagnostics.ProcessStartInfo]::new($script:Pwsh)
-    foreach ($a in '-NoProfile', '-NonInteractive', '-Command', $Script) { $psi.ArgumentList.Add($a) }
+    $arguments = $PSBoundParameters.ContainsKey('InputText') ? @('-NoProfile', '-Command', $Script) : @('-NoProfile', '-NonInteractive', '-Command', $Script)
+    foreach ($a in $arguments) { $psi.ArgumentList.Add($a) }
     $psi.RedirectStandardOutput = $true
     $psi.RedirectStandardError = $true
+    $psi.RedirectStandardInput = $PSBoundParameters.ContainsKey('InputText')
     $psi.Environment['KG_TEST_MODULE'] = $script:ModuleManifest
     $psi.Environment['NO_COLOR'] = '1'
     foreach ($k in $Environment.Keys) { $psi.Environment[$k] = $Environment[$k] }
     $p = [System.Diagnostics.Process]::Start($psi)
+    if ($psi.RedirectStandardInput) {
+        foreach ($line in $InputText) { $p.StandardInput.WriteLine($line) }
+        $p.StandardInput.Close()
+    }
     $stderr = $p.StandardError.ReadToEndAsync()
     $stdout = $p.StandardOutput.ReadToEnd()
     $p.WaitForExit()
@@ -105,4 +112,28 @@ function Get-KgChildEnvironment {
         if ($value) { $vars[$name] = $value }
     }
     return $vars
+}
+
+# Starts a pwsh child running $Script (after importing the module), with this test's home and store.
+function Start-KgChild([string] $Script, [hashtable] $Extra = @{}) {
+    $psi = [System.Diagnostics.ProcessStartInfo]::new($Pwsh)
+    foreach ($a in '-NoProfile', '-NonInteractive', '-Command', "Import-Module `$env:KG_TEST_MODULE; $Script") { $psi.ArgumentList.Add($a) }
+    $psi.RedirectStandardOutput = $true
+    $psi.RedirectStandardError = $true
+    $psi.Environment['KG_TEST_MODULE'] = $ModuleManifest
+    $psi.Environment['NO_COLOR'] = '1'
+    $vars = Get-KgChildEnvironment
+    foreach ($k in $Extra.Keys) { $vars[$k] = $Extra[$k] }
+    foreach ($k in $vars.Keys) { $psi.Environment[$k] = $vars[$k] }
+    $p = [System.Diagnostics.Process]::Start($psi)
+    [pscustomobject]@{ Process = $p; Out = $p.StandardOutput.ReadToEndAsync(); Err = $p.StandardError.ReadToEndAsync() }
+}
+
+# Polls $Condition until it is true, failing the test after $Seconds.
+function Wait-Until([scriptblock] $Condition, [int] $Seconds = 60) {
+    $deadline = [datetime]::UtcNow.AddSeconds($Seconds)
+    while (-not (& $Condition)) {
+        if ([datetime]::UtcNow -gt $deadline) { throw "Timed out waiting for $Condition" }
+        Start-Sleep -Milliseconds 50
+    }
 }

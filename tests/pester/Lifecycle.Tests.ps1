@@ -90,15 +90,20 @@ Describe 'The classifier lifecycle on the <Kind> store' -ForEach $StoreKinds {
         Get-Content (Join-Path $Specs 'sandbox.yaml') -Raw | Should -BeExactly "--- []`n"
     }
 
-    It 'copies a version to another environment without its registry metadata' -Skip:(-not $Available) {
-        $copy = Get-KgClassifier Q9001 -Environment sandbox | Copy-KgClassifier -Environment staging -PassThru
+    It 'copies a version to another environment with its registry metadata, once' -Skip:(-not $Available) {
+        $source = Get-KgClassifier Q9001 -Environment sandbox
+        $copy = $source | Copy-KgClassifier -Environment staging -PassThru
         $copy.Environment | Should -Be 'staging'
         $copy.Version | Should -Be 'v0'
         $copy.Promoted | Should -BeFalse
-        $copy.DontRunOn | Should -BeNullOrEmpty
+        $copy.DontRunOn | Should -Be @('gef')            # carried from sandbox's registry, applied when promoted
+        $copy.ModelSha256 | Should -Be $source.ModelSha256
+        ($source | Copy-KgClassifier -Environment staging -PassThru).Version | Should -Be 'v0'   # the same model: no second copy
+        @(Get-KgClassifier Q9001 -Environment staging -AllVersions).Count | Should -Be 1
         $p = $copy | Publish-KgClassifier -AddClassifiersProfile experimental
         $p.Environment | Should -Be 'staging'
         $p.ClassifiersProfile | Should -Be 'experimental'
+        (Get-KgClassifier Q9001 -Environment staging -Promoted).DontRunOn | Should -Be @('gef')
     }
 
     It 'deploys a batch, going on past a failing concept, and updates the spec once' -Skip:(-not $Available) {

@@ -47,7 +47,9 @@ Describe 'Bad input to the lifecycle cmdlets' {
         $e = Get-KgError { Publish-KgClassifier Q9001 -ClassifierId $Cid -Version v7 -Environment sandbox -AddClassifiersProfile primary }
         $e.FullyQualifiedErrorId | Should -BeLike 'VersionNotFound,*'
         $e.Exception.Message | Should -Match 'has v0'
-        (Get-KgError { Publish-KgClassifier Q9001 -ClassifierId $Cid -Version latest -Environment sandbox -AddClassifiersProfile primary }).FullyQualifiedErrorId | Should -BeLike 'InvalidVersion,*'
+        $e = Get-KgError { Publish-KgClassifier Q9001 -ClassifierId $Cid -Version latest -Environment sandbox -AddClassifiersProfile primary }
+        $e.FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentTransformationError,*'   # refused at binding
+        $e.Exception.Message | Should -Match "'latest' is not accepted"
     }
 
     It 'refuses to promote a version of another environment' {

@@ -64,7 +64,7 @@ Describe 'Tab completion' {
 
     It 'completes environment names' {
         $r = TabExpansion2 -inputScript 'Get-KgEnvironment -Environment pro' -cursorColumn 34
-        $r.CompletionMatches.CompletionText | Should -Be @('Production')
+        $r.CompletionMatches.CompletionText | Should -Be @('production', 'prod')
     }
 
     It 'completes classifier IDs from the store of the environment given' {

@@ -110,10 +110,20 @@ Describe 'Bad input to training' {
         Get-KgClassifier Q9001 -Environment sandbox -AllVersions | Should -BeNullOrEmpty
     }
 
-    It 'refuses a passage classifier for a concept without negatives' -Skip:(-not $HasSharedData) {
-        $e = Get-KgError { Invoke-KgTraining Q787 -Environment sandbox -ClassifierType PassageClassifier -ConceptPath (Join-Path $SharedData 'concepts') }
-        $e.FullyQualifiedErrorId | Should -BeLike 'TooFewPassages,*'
-        $e.Exception.Message | Should -Match '5 negative'
+    It 'trains a passage classifier for Q787 (2 negative passages): its sentences without spans are negatives' -Skip:(-not $HasSharedData) {
+        $p = Invoke-KgTraining Q787 -Environment sandbox -ClassifierType PassageClassifier -Device Cpu -MaxEpochs 2 -CorpusPath @() -ConceptPath (Join-Path $SharedData 'concepts')
+        $p.Stored | Should -BeTrue
+        $p.TrainingPassages | Should -BeGreaterThan 90
+    }
+
+    It 'refuses a passage classifier with nothing to learn "no" from, and points to -CorpusPath' {
+        $folder = New-Item -ItemType Directory (Join-Path $TestHome 'positives-only') -Force
+        $concept = Get-Content (Join-Path $ExampleConcepts 'Q9001.json') -Raw | ConvertFrom-Json
+        $concept.labelled_passages = @($concept.labelled_passages | Where-Object { $_.spans.Count -gt 0 -and $_.text -notmatch '[.;!?]\s+\S' })
+        $concept | ConvertTo-Json -Depth 10 | Set-Content (Join-Path $folder 'Q9001.json')
+        $e = Get-KgError { Invoke-KgTraining Q9001 -Environment sandbox -ClassifierType PassageClassifier -ConceptPath $folder -CorpusPath @() }
+        $e.FullyQualifiedErrorId | Should -BeLike 'NoNegativePassages,*'
+        $e.Exception.Message | Should -Match '-CorpusPath'
     }
 
     It 'rejects an unknown classifier type, naming the valid ones' {

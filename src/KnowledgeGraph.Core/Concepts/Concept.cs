@@ -76,20 +76,20 @@ public sealed class Concept
         sorted.Sort(CodePoints.Comparer);
 
         PreferredLabel = preferred;
-        AlternativeLabels = sorted;
-        NegativeLabels = distinctNegatives;
+        AlternativeLabels = ValueList.Of(sorted);
+        NegativeLabels = ValueList.Of(distinctNegatives);
         Description = description;
         Definition = definition;
         WikibaseId = wikibaseId;
         WikibaseRevision = wikibaseRevision;
-        SubconceptOf = (subconceptOf ?? []).ToArray();
-        HasSubconcept = (hasSubconcept ?? []).ToArray();
-        RelatedConcepts = (relatedConcepts ?? []).ToArray();
-        NegativeConcepts = (negativeConcepts ?? []).ToArray();
-        ClassifierIds = (classifierIds ?? []).ToArray();
-        RecursiveSubconceptOf = recursiveSubconceptOf?.ToArray();
-        RecursiveHasSubconcept = recursiveHasSubconcept?.ToArray();
-        LabelledPassages = (labelledPassages ?? []).ToArray();
+        SubconceptOf = ValueList.Of(subconceptOf);
+        HasSubconcept = ValueList.Of(hasSubconcept);
+        RelatedConcepts = ValueList.Of(relatedConcepts);
+        NegativeConcepts = ValueList.Of(negativeConcepts);
+        ClassifierIds = ValueList.Of(classifierIds);
+        RecursiveSubconceptOf = recursiveSubconceptOf is null ? null : ValueList.Of(recursiveSubconceptOf);
+        RecursiveHasSubconcept = recursiveHasSubconcept is null ? null : ValueList.Of(recursiveHasSubconcept);
+        LabelledPassages = ValueList.Of(labelledPassages);
     }
 
     public string PreferredLabel { get; }
@@ -117,7 +117,7 @@ public sealed class Concept
 
     /// <summary>The preferred label and the alternative labels, each once.</summary>
     public IReadOnlyList<string> AllLabels =>
-        new[] { PreferredLabel }.Concat(AlternativeLabels).Distinct(StringComparer.Ordinal).ToArray();
+        ValueList.Of(new[] { PreferredLabel }.Concat(AlternativeLabels).Distinct(StringComparer.Ordinal));
 
     public int PositivePassageCount => LabelledPassages.Count(p => p.IsPositive);
 

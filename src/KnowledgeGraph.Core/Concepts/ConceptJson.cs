@@ -26,7 +26,11 @@ public static class ConceptJson
             var preferred = GetString(e, "preferred_label")
                 ?? throw Invalid(source, "the concept has no 'preferred_label'");
             var passages = new List<LabelledPassage>();
-            if (e.TryGetProperty("labelled_passages", out var lp) && lp.ValueKind == JsonValueKind.Array)
+            if (e.TryGetProperty("labelled_passages", out var lp) && lp.ValueKind is not (JsonValueKind.Array or JsonValueKind.Null))
+            {
+                throw Invalid(source, $"'labelled_passages' must be a list of passages, not {Describe(lp)}");
+            }
+            if (lp.ValueKind == JsonValueKind.Array)
             {
                 var i = 0;
                 foreach (var p in lp.EnumerateArray())
@@ -41,7 +45,7 @@ public static class ConceptJson
                 GetString(e, "description"),
                 GetString(e, "definition"),
                 GetString(e, "wikibase_id"),
-                e.TryGetProperty("wikibase_revision", out var rev) && rev.ValueKind == JsonValueKind.Number ? rev.GetInt64() : null,
+                GetWholeNumber(e, "wikibase_revision", source),
                 GetStrings(e, "subconcept_of"),
                 GetStrings(e, "has_subconcept"),
                 GetStrings(e, "related_concepts"),
@@ -73,23 +77,39 @@ public static class ConceptJson
         {
             throw Invalid(source, $"expected a JSON object for a labelled passage, found {e.ValueKind}");
         }
-        var text = GetString(e, "text") ?? throw Invalid(source, "the passage has no 'text'");
+        string text;
+        try
+        {
+            text = GetString(e, "text") ?? throw Invalid(source, "the passage has no 'text'");
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw Invalid(source, ex.Message, ex);
+        }
         var spans = new List<Span>();
-        if (e.TryGetProperty("spans", out var sp) && sp.ValueKind == JsonValueKind.Array)
+        if (e.TryGetProperty("spans", out var sp) && sp.ValueKind is not (JsonValueKind.Array or JsonValueKind.Null))
+        {
+            throw Invalid(source, $"'spans' must be a list of spans, not {Describe(sp)}");
+        }
+        if (sp.ValueKind == JsonValueKind.Array)
         {
             foreach (var s in sp.EnumerateArray())
             {
                 spans.Add(ReadSpan(s, text, source));
             }
         }
-        var metadata = e.TryGetProperty("metadata", out var md) && md.ValueKind == JsonValueKind.Object
+        if (e.TryGetProperty("metadata", out var md) && md.ValueKind is not (JsonValueKind.Object or JsonValueKind.Null))
+        {
+            throw Invalid(source, $"'metadata' must be an object, not {Describe(md)}");
+        }
+        var metadata = md.ValueKind == JsonValueKind.Object
             ? JsonValues.ToDictionary(md)
             : new OrderedDictionary<string, object?>(StringComparer.Ordinal);
         try
         {
             return new LabelledPassage(text, spans, GetString(e, "id"), metadata);
         }
-        catch (KgException ex)
+        catch (Exception ex) when (ex is KgException or InvalidOperationException)
         {
             throw Invalid(source, ex.Message, ex);
         }
@@ -106,18 +126,27 @@ public static class ConceptJson
         {
             throw Invalid(source, "a span has no numeric 'start_index' and 'end_index'");
         }
+        if (!start.TryGetInt32(out var startIndex) || !end.TryGetInt32(out var endIndex))
+        {
+            throw Invalid(source, $"a span's offsets must be whole numbers of characters, not {start.GetRawText()} and {end.GetRawText()}");
+        }
         try
         {
+            double? probability = null;
+            if (s.TryGetProperty("prediction_probability", out var pp) && pp.ValueKind != JsonValueKind.Null)
+            {
+                probability = pp.ValueKind == JsonValueKind.Number ? pp.GetDouble() : throw new InvalidOperationException($"'prediction_probability' must be a number, not {Describe(pp)}");
+            }
             return new Span(
                 GetString(s, "text") ?? passageText,
-                start.GetInt32(),
-                end.GetInt32(),
+                startIndex,
+                endIndex,
                 GetString(s, "concept_id"),
                 GetStrings(s, "labellers").ToArray(),
                 GetStrings(s, "timestamps").ToArray(),
-                s.TryGetProperty("prediction_probability", out var pp) && pp.ValueKind == JsonValueKind.Number ? pp.GetDouble() : null);
+                probability);
         }
-        catch (KgException ex)
+        catch (Exception ex) when (ex is KgException or InvalidOperationException)
         {
             throw Invalid(source, ex.Message, ex);
         }
@@ -126,18 +155,24 @@ public static class ConceptJson
     private static List<ClassifierIdClaim> ReadClaims(JsonElement e, string source)
     {
         var claims = new List<ClassifierIdClaim>();
-        if (!e.TryGetProperty("classifier_ids", out var ids) || ids.ValueKind != JsonValueKind.Array)
+        if (!e.TryGetProperty("classifier_ids", out var ids) || ids.ValueKind == JsonValueKind.Null)
         {
             return claims;
         }
+        if (ids.ValueKind != JsonValueKind.Array)
+        {
+            throw Invalid(source, $"'classifier_ids' must be a list of [rank, classifier id] pairs, not {Describe(ids)}");
+        }
         foreach (var pair in ids.EnumerateArray())
         {
-            if (pair.ValueKind != JsonValueKind.Array || pair.GetArrayLength() != 2)
+            if (pair.ValueKind != JsonValueKind.Array || pair.GetArrayLength() != 2 || pair[0].ValueKind != JsonValueKind.String || pair[1].ValueKind != JsonValueKind.String)
             {
-                throw Invalid(source, "'classifier_ids' must hold [rank, classifier id] pairs");
+                throw Invalid(source, "'classifier_ids' must hold [rank, classifier id] pairs of strings");
             }
             var rank = pair[0].GetString();
-            if (!Enum.TryParse<StatementRank>(rank, ignoreCase: true, out var r))
+            // Enum.TryParse also takes numbers ("5"): only the three names are ranks.
+            var r = Enum.GetValues<StatementRank>().FirstOrDefault(x => string.Equals(x.ToString(), rank, StringComparison.OrdinalIgnoreCase), (StatementRank)(-1));
+            if (r == (StatementRank)(-1))
             {
                 throw Invalid(source, $"'{rank}' is not a statement rank (preferred, normal, deprecated)");
             }
@@ -146,17 +181,48 @@ public static class ConceptJson
         return claims;
     }
 
-    private static string? GetString(JsonElement e, string name) =>
-        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+    /// <summary>A string field: absent or null is null; any other type is an error (a number where text belongs is not
+    /// quietly ignored).</summary>
+    private static string? GetString(JsonElement e, string name)
+    {
+        if (!e.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+        return v.ValueKind == JsonValueKind.String ? v.GetString() : throw new InvalidOperationException($"'{name}' must be a string, not {Describe(v)}");
+    }
+
+    private static long? GetWholeNumber(JsonElement e, string name, string source)
+    {
+        if (!e.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+        return v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var n) ? n : throw Invalid(source, $"'{name}' must be a whole number, not {v.GetRawText()}");
+    }
+
+    private static string Describe(JsonElement v) => v.ValueKind switch
+    {
+        JsonValueKind.String => $"the string {v.GetRawText()}",
+        JsonValueKind.Number => $"the number {v.GetRawText()}",
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "a list",
+        JsonValueKind.True or JsonValueKind.False => v.GetRawText(),
+        _ => v.ValueKind.ToString().ToLowerInvariant(),
+    };
 
     private static IEnumerable<string> GetStrings(JsonElement e, string name) =>
         GetOptionalStrings(e, name) ?? [];
 
     private static List<string>? GetOptionalStrings(JsonElement e, string name)
     {
-        if (!e.TryGetProperty(name, out var v) || v.ValueKind != JsonValueKind.Array)
+        if (!e.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
         {
             return null;
+        }
+        if (v.ValueKind != JsonValueKind.Array)
+        {
+            throw new InvalidOperationException($"'{name}' must be a list of strings, not {Describe(v)}");
         }
         return v.EnumerateArray().Select(x => x.ValueKind == JsonValueKind.String
             ? x.GetString()!

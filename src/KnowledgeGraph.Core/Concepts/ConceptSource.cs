@@ -53,7 +53,12 @@ public sealed class ConceptSource
                 $"There is no concept {id} in '{Path}' ({Origin}): expected the file {id}.json.", id.Value);
         }
         var result = ReadFile(file);
-        if (result.WikibaseId is not null && !string.Equals(result.WikibaseId, id.Value, StringComparison.Ordinal))
+        if (result.WikibaseId is null)
+        {
+            throw new KgException("InvalidConceptData", KgErrorKind.InvalidData,
+                $"The concept file '{file}' has no wikibase_id; add \"wikibase_id\": \"{id}\" to it.", file);
+        }
+        if (!string.Equals(result.WikibaseId, id.Value, StringComparison.Ordinal))
         {
             throw new KgException("InvalidConceptData", KgErrorKind.InvalidData,
                 $"The concept file '{file}' holds {result.WikibaseId}, not {id}.", file);
@@ -87,12 +92,24 @@ public sealed class ConceptSource
         {
             return [];
         }
-        return Directory.EnumerateFiles(Path, "Q*.json")
-            .Select(f => System.IO.Path.GetFileNameWithoutExtension(f))
-            .Where(WikibaseId.IsValid)
-            .Select(WikibaseId.Parse)
-            .Order()
-            .ToArray();
+        try
+        {
+            return Directory.EnumerateFiles(Path, "Q*.json")
+                .Select(f => System.IO.Path.GetFileNameWithoutExtension(f))
+                .Where(WikibaseId.IsValid)
+                .Select(WikibaseId.Parse)
+                .Order()
+                .ToArray();
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new KgException("ConceptFolderNotReadable", KgErrorKind.PermissionDenied,
+                $"The concept folder '{Path}' ({Origin}) cannot be read: permission denied.", Path, e);
+        }
+        catch (IOException e)
+        {
+            throw new KgException("ConceptFolderNotReadable", KgErrorKind.ReadError, $"The concept folder '{Path}' ({Origin}) cannot be read: {e.Message}", Path, e);
+        }
     }
 
     public static Concept ReadFile(string file) => ConceptJson.ReadConcept(FileText.ReadAll(file, "concept file"), file);

@@ -11,7 +11,7 @@ public sealed class LabelledPassage
     {
         ArgumentNullException.ThrowIfNull(text);
         Text = text;
-        Spans = spans ?? [];
+        Spans = ValueList.Of(spans ?? []);
         Id = id ?? Identifier.FromText(text);
         Metadata = metadata ?? new Dictionary<string, object?>(StringComparer.Ordinal);
         if (Spans.Count > 0)

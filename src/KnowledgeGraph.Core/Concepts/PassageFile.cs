@@ -55,10 +55,95 @@ public static class PassageFile
         return passages;
     }
 
-    public static IReadOnlyList<LabelledPassage> Read(string path)
+    public static IReadOnlyList<LabelledPassage> Read(string path) => Stream(path).ToArray();
+
+    /// <summary>Reads passages one at a time, in file order, so that memory stays flat in the file's size: JSONL line by
+    /// line, and a JSON array (of passages, or the legacy JSON strings) element by element. Errors name the file and
+    /// the line or item.</summary>
+    public static IEnumerable<LabelledPassage> Stream(string path)
     {
-        var content = FileText.ReadAll(path, "passage file");
-        return Parse(content, path);
+        bool isArray;
+        using (var probe = FileText.OpenRead(path, "passage file"))
+        {
+            isArray = FirstSignificantByte(probe) == '[';
+        }
+        return isArray ? ArrayItems(path) : Lines(path);
+    }
+
+    private static int FirstSignificantByte(Stream stream)
+    {
+        int b;
+        while ((b = stream.ReadByte()) is ' ' or '\t' or '\r' or '\n' or 0xEF or 0xBB or 0xBF)
+        {
+        }
+        return b;
+    }
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private static IEnumerable<LabelledPassage> Lines(string path)
+    {
+        using var stream = FileText.OpenRead(path, "passage file");
+        using var reader = new StreamReader(stream, StrictUtf8, detectEncodingFromByteOrderMarks: false, bufferSize: 65536);
+        var lineNumber = 0;
+        while (true)
+        {
+            string? line;
+            try
+            {
+                line = reader.ReadLine();
+            }
+            catch (DecoderFallbackException e)
+            {
+                throw new KgException("InvalidEncoding", KgErrorKind.InvalidData,
+                    $"The passage file '{path}' is not valid UTF-8 (at or after line {lineNumber + 1}). Save it as UTF-8.", path, e);
+            }
+            if (line is null)
+            {
+                yield break;
+            }
+            lineNumber++;
+            if (lineNumber == 1 && line.StartsWith('\uFEFF'))
+            {
+                line = line[1..];
+            }
+            if (!string.IsNullOrWhiteSpace(line))
+            {
+                yield return ConceptJson.ReadPassage(line, $"{path}, line {lineNumber}");
+            }
+        }
+    }
+
+    private static IEnumerable<LabelledPassage> ArrayItems(string path)
+    {
+        using var stream = FileText.OpenRead(path, "passage file");
+        using var items = JsonSerializer.DeserializeAsyncEnumerable(stream, KgJson.Strict.JsonElement).ToBlockingEnumerable().GetEnumerator();
+        var index = 0;
+        while (true)
+        {
+            JsonElement item;
+            try
+            {
+                if (!items.MoveNext())
+                {
+                    yield break;
+                }
+                item = items.Current;
+            }
+            catch (JsonException e)
+            {
+                throw new KgException("InvalidJson", KgErrorKind.InvalidData,
+                    $"{path} is not valid JSON (line {(e.LineNumber ?? 0) + 1}, position {(e.BytePositionInLine ?? 0) + 1}, after item {index}): {e.Message.Split(" Path:")[0]}", path, e);
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new KgException("InvalidEncoding", KgErrorKind.InvalidData, $"The passage file '{path}' is not valid UTF-8 JSON (after item {index}): {e.Message}", path, e);
+            }
+            var where = $"{path}, item {index++}";
+            yield return item.ValueKind == JsonValueKind.String
+                ? ConceptJson.ReadPassage(item.GetString()!, where)
+                : ConceptJson.ReadPassage(item, where);
+        }
     }
 
     public static string Format(IEnumerable<LabelledPassage> passages, PassageFileFormat format)

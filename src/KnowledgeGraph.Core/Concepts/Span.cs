@@ -43,8 +43,8 @@ public sealed class Span : IEquatable<Span>
         StartIndex = startIndex;
         EndIndex = endIndex;
         ConceptId = conceptId;
-        Labellers = labellers;
-        Timestamps = timestamps;
+        Labellers = ValueList.Of(labellers);
+        Timestamps = ValueList.Of(timestamps);
         PredictionProbability = predictionProbability;
     }
 

@@ -9,6 +9,29 @@ public static class KgPaths
     public const string ConceptPathVariable = "KG_CONCEPT_PATH";
     public const string SpecPathVariable = "KG_SPEC_PATH";
 
+    private static readonly AsyncLocal<string?> WorkingDirectory = new();
+
+    /// <summary>Makes relative paths (in environment variables, settings and parameters) resolve against
+    /// <paramref name="directory"/> (PowerShell's current location, which is not the process's) for the calling flow,
+    /// including work it starts on other threads, until the returned scope is disposed.</summary>
+    public static IDisposable UseWorkingDirectory(string? directory)
+    {
+        var previous = WorkingDirectory.Value;
+        WorkingDirectory.Value = directory;
+        return new Scope(() => WorkingDirectory.Value = previous);
+    }
+
+    /// <summary>The current location for relative paths: the one set by <see cref="UseWorkingDirectory"/>, else the process's.</summary>
+    public static string CurrentDirectory => WorkingDirectory.Value ?? Environment.CurrentDirectory;
+
+    /// <summary>A path made absolute against <see cref="CurrentDirectory"/>.</summary>
+    public static string Resolve(string path) => Path.GetFullPath(path, CurrentDirectory);
+
+    private sealed class Scope(Action dispose) : IDisposable
+    {
+        public void Dispose() => dispose();
+    }
+
     public static string Home
     {
         get
@@ -16,7 +39,7 @@ public static class KgPaths
             var fromEnv = Environment.GetEnvironmentVariable(HomeVariable);
             if (!string.IsNullOrWhiteSpace(fromEnv))
             {
-                return Path.GetFullPath(fromEnv);
+                return Resolve(fromEnv);
             }
             var data = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify);
             if (string.IsNullOrEmpty(data))
@@ -32,12 +55,12 @@ public static class KgPaths
     {
         if (!string.IsNullOrWhiteSpace(explicitPath))
         {
-            return (explicitPath, "-Path");
+            return (Resolve(explicitPath), "-Path");
         }
         var fromEnv = Environment.GetEnvironmentVariable(ConceptPathVariable);
         if (!string.IsNullOrWhiteSpace(fromEnv))
         {
-            return (Path.GetFullPath(fromEnv), "$env:" + ConceptPathVariable);
+            return (Resolve(fromEnv), "$env:" + ConceptPathVariable);
         }
         return (Path.Combine(Home, "concepts"), "the default concept folder under " + Home);
     }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using KnowledgeGraph.Environments;
 using KnowledgeGraph.Storage;
 using KnowledgeGraph.Text;
@@ -25,6 +24,8 @@ public sealed record KgSettings
     public EnvironmentSettings Defaults { get; init; } = new();
     public IReadOnlyDictionary<KgEnvironment, EnvironmentSettings> Environments { get; init; } =
         new Dictionary<KgEnvironment, EnvironmentSettings>();
+    /// <summary>The corpus learned classifiers draw negatives from when a command names none (absolute paths).</summary>
+    public IReadOnlyList<string> CorpusPaths { get; init; } = [];
 
     public EnvironmentSettings For(KgEnvironment env) =>
         Environments.TryGetValue(env, out var s) ? s : new EnvironmentSettings();
@@ -46,73 +47,79 @@ public sealed record KgSettings
         {
             return new KgSettings();
         }
-        using var doc = JsonValues.Parse(FileText.ReadAll(path, "settings file"), path);
-        var root = doc.RootElement;
-        var envs = new Dictionary<KgEnvironment, EnvironmentSettings>();
-        if (root.TryGetProperty("environments", out var e) && e.ValueKind == JsonValueKind.Object)
+        SettingsDocument d;
+        try
         {
-            foreach (var p in e.EnumerateObject())
-            {
-                if (!EnvironmentNames.TryParse(p.Name, out var env))
-                {
-                    throw new KgException("InvalidSettings", KgErrorKind.InvalidData,
-                        $"The settings file '{path}' names an unknown environment '{p.Name}'. Valid environments: {EnvironmentNames.ValidList}.", path);
-                }
-                envs[env] = ReadEnvironment(p.Value);
-            }
+            d = KgJson.Parse(FileText.ReadAllBytes(path, "settings file"), KgJson.Settings.SettingsDocument);
         }
-        return new KgSettings
+        catch (FormatException e)
         {
-            Defaults = root.TryGetProperty("defaults", out var d) && d.ValueKind == JsonValueKind.Object ? ReadEnvironment(d) : new(),
-            Environments = envs,
-        };
+            throw new KgException("InvalidSettings", KgErrorKind.InvalidData,
+                $"The settings file '{path}' is not valid: {e.Message}. It holds an object with 'defaults' and 'environments'; fix it, or delete it and set the stores again with Set-KgEnvironment.", path, e);
+        }
+        var envs = new Dictionary<KgEnvironment, EnvironmentSettings>();
+        foreach (var (name, value) in d.Environments ?? new Dictionary<string, EnvironmentSettingsDocument>())
+        {
+            if (!EnvironmentNames.TryParse(name, out var env))
+            {
+                throw new KgException("InvalidSettings", KgErrorKind.InvalidData,
+                    $"The settings file '{path}' names an unknown environment '{name}'. Valid environments: {EnvironmentNames.ValidList}.", path);
+            }
+            envs[env] = value.ToSettings();
+        }
+        return new KgSettings { Defaults = d.Defaults?.ToSettings() ?? new(), Environments = envs, CorpusPaths = d.CorpusPaths ?? [] };
     }
 
     public void Save(string? path = null)
     {
         path ??= KgPaths.SettingsFile;
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var json = Concepts.ConceptJson.WriteToString(w =>
+        var document = new SettingsDocument
         {
-            w.WriteStartObject();
-            w.WriteNumber("version", 1);
-            w.WritePropertyName("defaults");
-            WriteEnvironment(w, Defaults);
-            w.WriteStartObject("environments");
-            foreach (var env in EnvironmentNames.All.Where(x => Environments.ContainsKey(x) && !Environments[x].IsEmpty))
-            {
-                w.WritePropertyName(env.Name());
-                WriteEnvironment(w, Environments[env]);
-            }
-            w.WriteEndObject();
-            w.WriteEndObject();
-        }, indented: true);
-        FileText.WriteAtomic(path, json + "\n", "settings file");
-    }
-
-    private static EnvironmentSettings ReadEnvironment(JsonElement e)
-    {
-        string? S(string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-        return new EnvironmentSettings
-        {
-            Store = S("store"),
-            ProfileName = S("profileName"),
-            Region = S("region"),
-            EndpointUrl = S("endpointUrl"),
-            ForcePathStyle = e.TryGetProperty("forcePathStyle", out var f) && f.ValueKind is JsonValueKind.True or JsonValueKind.False ? f.GetBoolean() : null,
+            Version = 1,
+            Defaults = EnvironmentSettingsDocument.From(Defaults),
+            Environments = EnvironmentNames.All.Where(x => Environments.ContainsKey(x) && !Environments[x].IsEmpty)
+                .ToDictionary(x => x.Name(), x => EnvironmentSettingsDocument.From(Environments[x])),
+            CorpusPaths = CorpusPaths.Count > 0 ? [.. CorpusPaths] : null,
         };
+        FileText.WriteAtomic(path, System.Text.Encoding.UTF8.GetString(KgJson.ToBytes(document, KgJson.Settings.SettingsDocument)), "settings file");
     }
+}
 
-    private static void WriteEnvironment(Utf8JsonWriter w, EnvironmentSettings s)
+/// <summary>The settings file as stored (camelCase names).</summary>
+internal sealed record SettingsDocument
+{
+    public int Version { get; init; } = 1;
+    public EnvironmentSettingsDocument? Defaults { get; init; }
+    public Dictionary<string, EnvironmentSettingsDocument>? Environments { get; init; }
+    public List<string>? CorpusPaths { get; init; }
+}
+
+internal sealed record EnvironmentSettingsDocument
+{
+    public string? Store { get; init; }
+    public string? ProfileName { get; init; }
+    public string? Region { get; init; }
+    public string? EndpointUrl { get; init; }
+    public bool? ForcePathStyle { get; init; }
+
+    public EnvironmentSettings ToSettings() => new()
     {
-        w.WriteStartObject();
-        if (s.Store is not null) w.WriteString("store", s.Store);
-        if (s.ProfileName is not null) w.WriteString("profileName", s.ProfileName);
-        if (s.Region is not null) w.WriteString("region", s.Region);
-        if (s.EndpointUrl is not null) w.WriteString("endpointUrl", s.EndpointUrl);
-        if (s.ForcePathStyle is { } b) w.WriteBoolean("forcePathStyle", b);
-        w.WriteEndObject();
-    }
+        Store = Store,
+        ProfileName = ProfileName,
+        Region = Region,
+        EndpointUrl = EndpointUrl,
+        ForcePathStyle = ForcePathStyle,
+    };
+
+    public static EnvironmentSettingsDocument From(EnvironmentSettings s) => new()
+    {
+        Store = s.Store,
+        ProfileName = s.ProfileName,
+        Region = s.Region,
+        EndpointUrl = s.EndpointUrl,
+        ForcePathStyle = s.ForcePathStyle,
+    };
 }
 
 /// <summary>An environment's effective configuration, with where each value came from. Precedence, highest first:
@@ -156,7 +163,11 @@ public sealed record EnvironmentConfiguration
         }
         var (profile, profileSource) = Pick($"KG_{name}_PROFILE", "KG_PROFILE", perEnv.ProfileName, defaults.ProfileName);
         var (region, _) = Pick($"KG_{name}_REGION", "KG_REGION", perEnv.Region, defaults.Region);
-        var (endpoint, _) = Pick($"KG_{name}_ENDPOINT_URL", "KG_ENDPOINT_URL", perEnv.EndpointUrl, defaults.EndpointUrl);
+        var (endpoint, endpointSource) = Pick($"KG_{name}_ENDPOINT_URL", "KG_ENDPOINT_URL", perEnv.EndpointUrl, defaults.EndpointUrl);
+        if (endpoint is not null)
+        {
+            CheckEndpoint(endpoint, endpointSource);
+        }
         var (pathStyle, _) = Pick($"KG_{name}_FORCE_PATH_STYLE", "KG_FORCE_PATH_STYLE",
             perEnv.ForcePathStyle?.ToString(), defaults.ForcePathStyle?.ToString());
         return new EnvironmentConfiguration
@@ -171,6 +182,21 @@ public sealed record EnvironmentConfiguration
             // S3-compatible servers at an explicit endpoint nearly always need path-style addressing.
             ForcePathStyle = pathStyle is not null ? bool.TryParse(pathStyle, out var b) && b : endpoint is not null,
         };
+    }
+
+    /// <summary>An endpoint is an http(s) URL without credentials in it (they would show in messages; use a profile).</summary>
+    public static void CheckEndpoint(string endpoint, string origin)
+    {
+        if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        {
+            throw new KgException("InvalidEndpointUrl", KgErrorKind.InvalidArgument,
+                $"'{Redact.Url(endpoint)}' ({origin}) is not an endpoint URL: use http(s)://host[:port], such as http://127.0.0.1:7480.", Redact.Url(endpoint));
+        }
+        if (uri.UserInfo.Length > 0)
+        {
+            throw new KgException("InvalidEndpointUrl", KgErrorKind.InvalidArgument,
+                $"The endpoint URL '{Redact.Url(endpoint)}' ({origin}) has credentials in it. Keep them out of URLs: put them in an AWS profile (Set-KgEnvironment -ProfileName) or in AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.", Redact.Url(endpoint));
+        }
     }
 
     /// <summary>Substitutes <c>{name}</c> (e.g. production) and <c>{value}</c> (e.g. prod) in a store pattern.</summary>

@@ -19,7 +19,8 @@ public readonly struct ModelVersion : IEquatable<ModelVersion>, IComparable<Mode
     public static bool TryParse(string? value, out ModelVersion version)
     {
         version = default;
-        if (value is null || value.Length < 2 || value.Length > 11 || value[0] != 'v')
+        // One spelling per version: no leading zeros (v01 is not v1), as the original's W&B labels.
+        if (value is null || value.Length < 2 || value.Length > 11 || value[0] != 'v' || (value.Length > 2 && value[1] == '0'))
         {
             return false;
         }
@@ -38,7 +39,11 @@ public readonly struct ModelVersion : IEquatable<ModelVersion>, IComparable<Mode
         return true;
     }
 
-    public static ModelVersion Parse(string? value, string what = "version")
+    /// <summary>Parses "vN" (also what PowerShell uses to convert text, as in <c>[ModelVersion]'v3'</c> or
+    /// <c>Where-Object Version -eq v3</c>).</summary>
+    public static ModelVersion Parse(string? value) => Parse(value, "version");
+
+    public static ModelVersion Parse(string? value, string what)
     {
         if (string.Equals(value, "latest", StringComparison.OrdinalIgnoreCase))
         {
@@ -48,7 +53,7 @@ public readonly struct ModelVersion : IEquatable<ModelVersion>, IComparable<Mode
         if (!TryParse(value, out var v))
         {
             throw new KgException("InvalidVersion", KgErrorKind.InvalidArgument,
-                $"'{WikibaseId.Printable(value)}' is not a valid {what}. A {what} is 'v' followed by a number, such as v3.", value);
+                $"'{WikibaseId.Printable(value)}' is not a valid {what}. A {what} is 'v' followed by a number without leading zeros, such as v3.", value);
         }
         return v;
     }

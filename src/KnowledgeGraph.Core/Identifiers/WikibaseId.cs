@@ -47,7 +47,7 @@ public readonly struct WikibaseId : IEquatable<WikibaseId>, IComparable<Wikibase
     }
 
     /// <summary>Shows control characters (a trailing newline, a tab) visibly in error messages.</summary>
-    internal static string Printable(string? value) => value is null
+    public static string Printable(string? value) => value is null
         ? "<null>"
         : value.Replace("\r", "\\r", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal).Replace("\t", "\\t", StringComparison.Ordinal);
 

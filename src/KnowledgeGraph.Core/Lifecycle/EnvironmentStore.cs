@@ -29,7 +29,7 @@ public sealed class EnvironmentStore
 
 /// <summary>Opens each environment's store once, from the settings: local stores in the core, S3 stores through the
 /// infrastructure (loaded only when an S3 store is used).</summary>
-public sealed class StoreProvider(KgSettings settings, Func<IObjectStoreFactory> s3)
+public sealed class StoreProvider(KgSettings settings, Func<IObjectStoreFactory> s3, Action<string>? trace = null)
 {
     private readonly Dictionary<KgEnvironment, EnvironmentStore> _open = [];
 
@@ -45,7 +45,8 @@ public sealed class StoreProvider(KgSettings settings, Func<IObjectStoreFactory>
                 var objects = configuration.Store.Kind == StoreKind.S3
                     ? s3().Open(configuration)
                     : new FileObjectStore(configuration.Store.LocalPath);
-                _open[environment] = store = new EnvironmentStore(configuration, DelayedObjectStore.WrapIfRequested(objects));
+                var wrapped = DelayedObjectStore.WrapIfRequested(objects);
+                _open[environment] = store = new EnvironmentStore(configuration, trace is null ? wrapped : new TracingObjectStore(wrapped, trace));
             }
             return store;
         }

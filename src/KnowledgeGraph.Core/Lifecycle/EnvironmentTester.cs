@@ -1,5 +1,6 @@
 using System.Text;
 using KnowledgeGraph.Environments;
+using KnowledgeGraph.Text;
 
 namespace KnowledgeGraph.Lifecycle;
 
@@ -14,17 +15,22 @@ public sealed record EnvironmentTestResult
     public bool CanWrite { get; init; }
     public bool CanRead { get; init; }
     public bool CanDelete { get; init; }
-    public bool Succeeded => CanList && CanWrite && CanRead && CanDelete;
-    public IReadOnlyList<string> Problems { get; init; } = [];
+    /// <summary>Whether the store's content was checked as well (-Deep): registry hash chains and snapshots, promoted
+    /// entries against their model versions, manifests and the blobs of promoted versions.</summary>
+    public bool Deep { get; init; }
+    public bool Succeeded => CanList && CanWrite && CanRead && CanDelete && Problems.Count == 0;
+    public IReadOnlyList<string> Problems { get; init; } = ValueList<string>.Empty;
     /// <summary>The ErrorIds of the problems, for scripts.</summary>
-    public IReadOnlyList<string> ErrorIds { get; init; } = [];
+    public IReadOnlyList<string> ErrorIds { get; init; } = ValueList<string>.Empty;
+
+    public override string ToString() => $"{Environment}: {(Succeeded ? "OK" : string.Join(", ", ErrorIds.Distinct()))} ({Store})";
 }
 
 /// <summary>Checks an environment's store: opens it (resolving credentials), lists the registry, writes a probe object
 /// with a create-only write, reads it back and deletes it again.</summary>
 public static class EnvironmentTester
 {
-    public static async Task<EnvironmentTestResult> TestAsync(StoreProvider stores, KgEnvironment environment, CancellationToken cancellationToken)
+    public static async Task<EnvironmentTestResult> TestAsync(StoreProvider stores, KgEnvironment environment, bool deep, CancellationToken cancellationToken)
     {
         var configuration = Configuration.EnvironmentConfiguration.Resolve(environment, stores.Settings);
         var problems = new List<string>();
@@ -68,6 +74,14 @@ public static class EnvironmentTester
             await store.Objects.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
             return await store.Objects.GetAsync(key, cancellationToken).ConfigureAwait(false) is null;
         }).ConfigureAwait(false);
+        if (deep && canList)
+        {
+            foreach (var (id, problem) in await CheckContentAsync(store, cancellationToken).ConfigureAwait(false))
+            {
+                problems.Add(problem);
+                ids.Add(id);
+            }
+        }
         return result with
         {
             Credentials = store.Objects.CredentialSource,
@@ -75,8 +89,59 @@ public static class EnvironmentTester
             CanWrite = canWrite,
             CanRead = canRead,
             CanDelete = canDelete,
-            Problems = problems,
-            ErrorIds = ids,
+            Deep = deep,
+            Problems = ValueList.Of(problems),
+            ErrorIds = ValueList.Of(ids),
         };
+    }
+
+    /// <summary>What a full check of a store's content finds, as (ErrorId, message) pairs.</summary>
+    public static async Task<IReadOnlyList<(string ErrorId, string Message)>> CheckContentAsync(EnvironmentStore store, CancellationToken cancellationToken)
+    {
+        var found = new List<(string, string)>();
+        foreach (var q in await store.Registry.ListConceptsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var (state, problems) = await store.Registry.VerifyAsync(q, cancellationToken).ConfigureAwait(false);
+            found.AddRange(problems.Select(p => (state is null ? "TamperedRegistry" : p.Contains("snapshot", StringComparison.Ordinal) ? "SnapshotMismatch" : "UnchainedRegistry", p)));
+            foreach (var e in state?.Promoted ?? [])
+            {
+                var what = $"{q} registry {e.RegistryVersion} ({e.ClassifierId} {e.ModelVersion}, promoted)";
+                try
+                {
+                    var version = await store.Models.GetAsync(q, e.ClassifierId, e.ModelVersion, cancellationToken).ConfigureAwait(false);
+                    if (version is null)
+                    {
+                        found.Add(("ModelMissing", $"{what}: the model version does not exist."));
+                    }
+                    else if (version.ManifestSha256 != e.ManifestSha256)
+                    {
+                        found.Add(("ManifestChanged", $"{what}: the manifest was changed after the promotion."));
+                    }
+                    else
+                    {
+                        foreach (var f in version.Manifest.Files)
+                        {
+                            await store.Models.ReadFileAsync(version, f.Name, cancellationToken).ConfigureAwait(false);
+                        }
+                    }
+                }
+                catch (KgException x)
+                {
+                    found.Add((x.ErrorId, $"{what}: {x.Message}"));
+                }
+            }
+        }
+        foreach (var (q, c, v) in await store.Models.ListAsync(null, cancellationToken).ConfigureAwait(false))
+        {
+            try
+            {
+                await store.Models.GetAsync(q, c, v, cancellationToken).ConfigureAwait(false);
+            }
+            catch (KgException x)
+            {
+                found.Add((x.ErrorId, x.Message));
+            }
+        }
+        return found;
     }
 }

@@ -49,47 +49,49 @@ public static class ModelFiles
         return classifier;
     }
 
-    public static byte[] EvaluationFile(IReadOnlyList<ClassifierEvaluation> rows) => Json(w =>
+    public static byte[] EvaluationFile(IReadOnlyList<ClassifierEvaluation> rows) => KgJson.ToBytes(rows.Select(r => new EvaluationRowDocument
     {
-        w.WriteStartArray();
-        foreach (var r in rows)
-        {
-            w.WriteStartObject();
-            w.WriteString("group", r.Group);
-            w.WriteString("level", r.Level);
-            w.WriteNumber("precision", r.Precision);
-            w.WriteNumber("recall", r.Recall);
-            w.WriteNumber("f1", r.F1);
-            w.WriteNumber("accuracy", r.Accuracy);
-            w.WriteNumber("support", r.Support);
-            w.WriteNumber("true_positives", r.TruePositives);
-            w.WriteNumber("false_positives", r.FalsePositives);
-            w.WriteNumber("true_negatives", r.TrueNegatives);
-            w.WriteNumber("false_negatives", r.FalseNegatives);
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
-    });
+        Group = r.Group,
+        Level = r.Level,
+        Precision = r.Precision,
+        Recall = r.Recall,
+        F1 = r.F1,
+        Accuracy = r.Accuracy,
+        Support = r.Support,
+        TruePositives = r.TruePositives,
+        FalsePositives = r.FalsePositives,
+        TrueNegatives = r.TrueNegatives,
+        FalseNegatives = r.FalseNegatives,
+    }).ToList(), KgJson.Indented.ListEvaluationRowDocument);
 
     public static IReadOnlyList<ClassifierEvaluation> ReadEvaluationFile(byte[] json, string? wikibaseId, string classifierId, string classifierName)
     {
-        using var doc = JsonDocument.Parse(json);
-        return doc.RootElement.EnumerateArray().Select(e => new ClassifierEvaluation
+        List<EvaluationRowDocument> rows;
+        try
+        {
+            rows = KgJson.Parse(json, KgJson.Indented.ListEvaluationRowDocument);
+        }
+        catch (FormatException e)
+        {
+            throw new KgException("CorruptEvaluation", KgErrorKind.InvalidData,
+                $"The evaluation stored with {wikibaseId}/{classifierId} is unreadable ({e.Message}).", classifierId, e);
+        }
+        return rows.Select(e => new ClassifierEvaluation
         {
             WikibaseId = wikibaseId,
             ClassifierId = classifierId,
             ClassifierName = classifierName,
-            Group = e.GetProperty("group").GetString()!,
-            Level = e.GetProperty("level").GetString()!,
-            Precision = e.GetProperty("precision").GetDouble(),
-            Recall = e.GetProperty("recall").GetDouble(),
-            F1 = e.GetProperty("f1").GetDouble(),
-            Accuracy = e.GetProperty("accuracy").GetDouble(),
-            Support = e.GetProperty("support").GetInt64(),
-            TruePositives = e.GetProperty("true_positives").GetInt64(),
-            FalsePositives = e.GetProperty("false_positives").GetInt64(),
-            TrueNegatives = e.GetProperty("true_negatives").GetInt64(),
-            FalseNegatives = e.GetProperty("false_negatives").GetInt64(),
+            Group = e.Group ?? Evaluator.AllGroup,
+            Level = e.Level ?? "",
+            Precision = e.Precision,
+            Recall = e.Recall,
+            F1 = e.F1,
+            Accuracy = e.Accuracy,
+            Support = e.Support,
+            TruePositives = e.TruePositives,
+            FalsePositives = e.FalsePositives,
+            TrueNegatives = e.TrueNegatives,
+            FalseNegatives = e.FalseNegatives,
         }).ToArray();
     }
 
@@ -100,4 +102,20 @@ public static class ModelFiles
     public static byte[] Json(Action<Utf8JsonWriter> write) => Encoding.UTF8.GetBytes(ConceptJson.WriteToString(write, indented: true) + "\n");
 
     public static string Iso(DateTimeOffset t) => t.ToString("O", CultureInfo.InvariantCulture);
+}
+
+/// <summary>One row of <c>evaluation.json</c> as stored.</summary>
+internal sealed record EvaluationRowDocument
+{
+    public string? Group { get; init; }
+    public string? Level { get; init; }
+    public double Precision { get; init; }
+    public double Recall { get; init; }
+    public double F1 { get; init; }
+    public double Accuracy { get; init; }
+    public long Support { get; init; }
+    public long TruePositives { get; init; }
+    public long FalsePositives { get; init; }
+    public long TrueNegatives { get; init; }
+    public long FalseNegatives { get; init; }
 }

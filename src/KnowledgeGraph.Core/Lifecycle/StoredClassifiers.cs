@@ -1,4 +1,5 @@
 using KnowledgeGraph.Classification;
+using KnowledgeGraph.Environments;
 using KnowledgeGraph.Evaluation;
 using KnowledgeGraph.Identifiers;
 using KnowledgeGraph.Models;
@@ -10,9 +11,9 @@ public sealed class StoredClassifiers(Func<StoredModelVersion, IReadOnlyDictiona
 {
     public async Task<IClassifier> LoadAsync(EnvironmentStore store, ClassifierInfo info, CancellationToken cancellationToken)
     {
-        var stored = await store.Models.GetAsync(info.WikibaseId, info.ClassifierId, ModelVersion.Parse(info.Version), cancellationToken).ConfigureAwait(false)
+        var stored = await store.Models.GetAsync(info.WikibaseId, info.ClassifierId, info.Version, cancellationToken).ConfigureAwait(false)
             ?? throw new KgException("VersionNotFound", KgErrorKind.ObjectNotFound,
-                $"{info.WikibaseId}/{info.ClassifierId} {info.Version} is not in {store.Environment} ({store.Objects.Location}).", info.ClassifierId);
+                $"{info.WikibaseId}/{info.ClassifierId} {info.Version} is not in {store.Environment.Name()} ({store.Objects.Location}).", info.ClassifierId);
         if (stored.ManifestSha256 != info.ManifestSha256)
         {
             throw new KgException("ModelMismatch", KgErrorKind.InvalidData,
@@ -26,6 +27,11 @@ public sealed class StoredClassifiers(Func<StoredModelVersion, IReadOnlyDictiona
         var m = stored.Manifest;
         var model = await store.Models.ReadFileAsync(stored, ModelFiles.Model, cancellationToken).ConfigureAwait(false);
         var source = $"{m.WikibaseId}/{m.ClassifierId} {m.Version} ({ModelFiles.Model})";
+        if (m.Metadata.ClassifierName == SpecImport.ImportedClassifierName)
+        {
+            throw new KgException("UnsupportedClassifier", KgErrorKind.NotImplemented,
+                $"{source} was imported from a spec file: only its registry entry is here, its model is in the system that trained it.", m.Metadata.ClassifierName);
+        }
         if (m.Metadata.ClassifierName == "KeywordClassifier")
         {
             return ModelFiles.ReadKeywordModel(model, m.ClassifierId, source);

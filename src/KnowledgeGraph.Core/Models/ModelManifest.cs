@@ -1,8 +1,4 @@
-using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
-using KnowledgeGraph.Concepts;
 using KnowledgeGraph.Identifiers;
 using KnowledgeGraph.Storage;
 using KnowledgeGraph.Text;
@@ -12,6 +8,15 @@ namespace KnowledgeGraph.Models;
 /// <summary>One file of a model version: its name in the version, and the SHA-256 and size of its content (stored as a
 /// content-addressed blob).</summary>
 public sealed record ModelFile(string Name, string Sha256, long Size, string MediaType);
+
+/// <summary>Registry metadata a model version carries from where it was copied (the source's promoted entry): used as
+/// the defaults when the copy is promoted, so that a copied classifier keeps its profile and the sources it must not
+/// run on.</summary>
+public sealed record CarriedRegistryMetadata
+{
+    public string? ClassifiersProfile { get; init; }
+    public IReadOnlyList<string> DontRunOn { get; init; } = [];
+}
 
 /// <summary>The original's model metadata, plus where a copied version came from.</summary>
 public sealed record ModelMetadata
@@ -25,6 +30,8 @@ public sealed record ModelMetadata
     public bool RequireGpu { get; init; }
     /// <summary>For a version made by Copy-KgClassifier: the source environment, version and manifest digest.</summary>
     public IReadOnlyDictionary<string, string>? CopiedFrom { get; init; }
+    /// <summary>For a copied version: the source's registry metadata, applied when the copy is promoted.</summary>
+    public CarriedRegistryMetadata? Carried { get; init; }
 }
 
 /// <summary>The manifest of a stored model version, <c>models/&lt;Qid&gt;/&lt;classifier id&gt;/vN/manifest.json</c>. It is
@@ -45,93 +52,63 @@ public sealed record ModelManifest
         ?? throw new KgException("ModelFileMissing", KgErrorKind.InvalidData,
             $"Model {WikibaseId}/{ClassifierId} {Version} has no file '{name}' (it has: {string.Join(", ", Files.Select(f => f.Name))}).", name);
 
-    public byte[] ToJson() => Encoding.UTF8.GetBytes(ConceptJson.WriteToString(w =>
-    {
-        w.WriteStartObject();
-        w.WriteString("schema", Schema);
-        w.WriteString("wikibase_id", WikibaseId);
-        w.WriteString("classifier_id", ClassifierId);
-        w.WriteString("version", Version.ToString());
-        w.WriteString("created_at", CreatedAt.ToString("O", CultureInfo.InvariantCulture));
-        WriteActor(w, "created_by", CreatedBy);
-        w.WriteStartObject("metadata");
-        w.WriteString("aws_env", Metadata.AwsEnv);
-        w.WriteString("classifier_name", Metadata.ClassifierName);
-        w.WriteString("concept_id", Metadata.ConceptId);
-        if (Metadata.ConceptWikibaseRevision is { } rev) w.WriteNumber("concept_wikibase_revision", rev); else w.WriteNull("concept_wikibase_revision");
-        if (Metadata.RequireGpu)
-        {
-            w.WriteStartObject("compute_environment");
-            w.WriteBoolean("gpu", true);
-            w.WriteEndObject();
-        }
-        if (Metadata.CopiedFrom is { } from)
-        {
-            w.WritePropertyName("copied_from");
-            JsonValues.Write(w, from.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary(kv => kv.Key, kv => (object?)kv.Value));
-        }
-        w.WriteEndObject();
-        w.WriteStartArray("files");
-        foreach (var f in Files)
-        {
-            w.WriteStartObject();
-            w.WriteString("name", f.Name);
-            w.WriteString("sha256", f.Sha256);
-            w.WriteNumber("size", f.Size);
-            w.WriteString("media_type", f.MediaType);
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
-        w.WriteEndObject();
-    }, indented: true));
+    /// <summary>Whether two versions hold the same model: the same files with the same content.</summary>
+    public bool SameFilesAs(ModelManifest other) =>
+        Files.Count == other.Files.Count
+        && Files.OrderBy(f => f.Name, StringComparer.Ordinal).Zip(other.Files.OrderBy(f => f.Name, StringComparer.Ordinal))
+            .All(p => p.First.Name == p.Second.Name && p.First.Sha256 == p.Second.Sha256);
 
-    internal static void WriteActor(Utf8JsonWriter w, string name, Actor a)
+    public byte[] ToJson() => KgJson.ToBytes(new ModelManifestDocument
     {
-        w.WriteStartObject(name);
-        w.WriteString("user", a.User);
-        w.WriteString("machine", a.Machine);
-        w.WriteNumber("process", a.Process);
-        w.WriteString("tool", a.Tool);
-        w.WriteEndObject();
-    }
-
-    internal static Actor ReadActor(JsonElement e) => new(
-        e.GetProperty("user").GetString()!, e.GetProperty("machine").GetString()!,
-        e.GetProperty("process").GetInt32(), e.GetProperty("tool").GetString()!);
+        Schema = Schema,
+        WikibaseId = WikibaseId,
+        ClassifierId = ClassifierId,
+        Version = Version.ToString(),
+        CreatedAt = CreatedAt,
+        CreatedBy = ActorDocument.From(CreatedBy),
+        Metadata = new ModelMetadataDocument
+        {
+            AwsEnv = Metadata.AwsEnv,
+            ClassifierName = Metadata.ClassifierName,
+            ConceptId = Metadata.ConceptId,
+            ConceptWikibaseRevision = Metadata.ConceptWikibaseRevision,
+            ComputeEnvironment = Metadata.RequireGpu ? new ComputeEnvironmentDocument { Gpu = true } : null,
+            CopiedFrom = Metadata.CopiedFrom is { } from ? new SortedDictionary<string, string>(from.ToDictionary(), StringComparer.Ordinal) : null,
+            RegistryMetadata = Metadata.Carried is { } c ? new CarriedDocument { ClassifiersProfile = c.ClassifiersProfile, DontRunOn = c.DontRunOn } : null,
+        },
+        Files = Files.Select(f => new ModelFileDocument { Name = f.Name, Sha256 = f.Sha256, Size = f.Size, MediaType = f.MediaType }).ToArray(),
+    }, KgJson.Indented.ModelManifestDocument);
 
     /// <summary>Parses and checks a manifest read from <paramref name="key"/>; anything unexpected is a CorruptManifest error.</summary>
     public static ModelManifest Parse(byte[] json, string key, string expectedWikibaseId, string expectedClassifierId, ModelVersion expectedVersion)
     {
         try
         {
-            using var doc = JsonDocument.Parse(json);
-            var r = doc.RootElement;
-            if (r.GetProperty("schema").GetString() != Schema)
+            var d = KgJson.Parse(json, KgJson.Indented.ModelManifestDocument);
+            if (d.Schema != Schema)
             {
-                throw new FormatException($"unknown schema '{r.GetProperty("schema").GetString()}'");
+                throw new FormatException($"unknown schema '{d.Schema}'");
             }
-            var md = r.GetProperty("metadata");
+            var md = d.Metadata ?? throw new FormatException("'metadata' is missing");
             var manifest = new ModelManifest
             {
-                WikibaseId = r.GetProperty("wikibase_id").GetString()!,
-                ClassifierId = r.GetProperty("classifier_id").GetString()!,
-                Version = ModelVersion.Parse(r.GetProperty("version").GetString()),
-                CreatedAt = DateTimeOffset.Parse(r.GetProperty("created_at").GetString()!, CultureInfo.InvariantCulture),
-                CreatedBy = ReadActor(r.GetProperty("created_by")),
+                WikibaseId = Required(d.WikibaseId, "wikibase_id"),
+                ClassifierId = Required(d.ClassifierId, "classifier_id"),
+                Version = ModelVersion.Parse(d.Version),
+                CreatedAt = d.CreatedAt,
+                CreatedBy = (d.CreatedBy ?? throw new FormatException("'created_by' is missing")).ToActor(),
                 Metadata = new ModelMetadata
                 {
-                    AwsEnv = md.GetProperty("aws_env").GetString()!,
-                    ClassifierName = md.GetProperty("classifier_name").GetString()!,
-                    ConceptId = md.GetProperty("concept_id").GetString()!,
-                    ConceptWikibaseRevision = md.TryGetProperty("concept_wikibase_revision", out var rev) && rev.ValueKind == JsonValueKind.Number ? rev.GetInt64() : null,
-                    RequireGpu = md.TryGetProperty("compute_environment", out var ce) && ce.TryGetProperty("gpu", out var gpu) && gpu.GetBoolean(),
-                    CopiedFrom = md.TryGetProperty("copied_from", out var cf) && cf.ValueKind == JsonValueKind.Object
-                        ? cf.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? "")
-                        : null,
+                    AwsEnv = Required(md.AwsEnv, "aws_env"),
+                    ClassifierName = Required(md.ClassifierName, "classifier_name"),
+                    ConceptId = Required(md.ConceptId, "concept_id"),
+                    ConceptWikibaseRevision = md.ConceptWikibaseRevision,
+                    RequireGpu = md.ComputeEnvironment?.Gpu ?? false,
+                    CopiedFrom = md.CopiedFrom,
+                    Carried = md.RegistryMetadata is { } c ? new CarriedRegistryMetadata { ClassifiersProfile = c.ClassifiersProfile, DontRunOn = c.DontRunOn ?? [] } : null,
                 },
-                Files = r.GetProperty("files").EnumerateArray().Select(f => new ModelFile(
-                    f.GetProperty("name").GetString()!, f.GetProperty("sha256").GetString()!,
-                    f.GetProperty("size").GetInt64(), f.GetProperty("media_type").GetString()!)).ToArray(),
+                Files = (d.Files ?? throw new FormatException("'files' is missing")).Select(f => new ModelFile(
+                    Required(f.Name, "files.name"), Required(f.Sha256, "files.sha256"), f.Size, Required(f.MediaType, "files.media_type"))).ToArray(),
             };
             if (manifest.WikibaseId != expectedWikibaseId || manifest.ClassifierId != expectedClassifierId || manifest.Version != expectedVersion)
             {
@@ -141,17 +118,59 @@ public sealed record ModelManifest
             {
                 throw new FormatException("its file list is empty or has an invalid checksum");
             }
-            EnvironmentsCheck(manifest.Metadata.AwsEnv);
+            Environments.EnvironmentNames.Parse(manifest.Metadata.AwsEnv);
             return manifest;
         }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or KgException)
+        catch (Exception e) when (e is FormatException or KgException)
         {
             throw new KgException("CorruptManifest", KgErrorKind.InvalidData,
                 $"The model manifest '{key}' is unreadable or corrupted ({e.Message}). The version cannot be used; train or copy a new one.", key, e);
         }
     }
 
-    private static void EnvironmentsCheck(string awsEnv) => Environments.EnvironmentNames.Parse(awsEnv);
+    private static string Required(string? value, string name) => value ?? throw new FormatException($"'{name}' is missing");
 
     public static string Sha256Hex(ReadOnlySpan<byte> data) => Convert.ToHexStringLower(SHA256.HashData(data));
+}
+
+internal sealed record ModelManifestDocument
+{
+    public string? Schema { get; init; }
+    public string? WikibaseId { get; init; }
+    public string? ClassifierId { get; init; }
+    public string? Version { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public ActorDocument? CreatedBy { get; init; }
+    public ModelMetadataDocument? Metadata { get; init; }
+    public IReadOnlyList<ModelFileDocument>? Files { get; init; }
+}
+
+internal sealed record ModelMetadataDocument
+{
+    public string? AwsEnv { get; init; }
+    public string? ClassifierName { get; init; }
+    public string? ConceptId { get; init; }
+    public long? ConceptWikibaseRevision { get; init; }
+    public ComputeEnvironmentDocument? ComputeEnvironment { get; init; }
+    public IReadOnlyDictionary<string, string>? CopiedFrom { get; init; }
+    public CarriedDocument? RegistryMetadata { get; init; }
+}
+
+internal sealed record ComputeEnvironmentDocument
+{
+    public bool Gpu { get; init; }
+}
+
+internal sealed record CarriedDocument
+{
+    public string? ClassifiersProfile { get; init; }
+    public IReadOnlyList<string>? DontRunOn { get; init; }
+}
+
+internal sealed record ModelFileDocument
+{
+    public string? Name { get; init; }
+    public string? Sha256 { get; init; }
+    public long Size { get; init; }
+    public string? MediaType { get; init; }
 }

@@ -7,6 +7,10 @@ namespace KnowledgeGraph.Models;
 /// <summary>A file to store in a new model version.</summary>
 public sealed record ModelPackageFile(string Name, byte[] Content, string MediaType = "application/json");
 
+/// <summary>What garbage collection of a store's blobs did: blobs (and bytes) removed, unreferenced blobs spared because
+/// they are younger than the grace period, and blobs kept because a manifest references them.</summary>
+public sealed record BlobCollection(int Removed, long RemovedBytes, int SparedYoung, int Referenced);
+
 /// <summary>What a new model version consists of.</summary>
 public sealed record ModelPackage(string WikibaseId, string ClassifierId, ModelMetadata Metadata, IReadOnlyList<ModelPackageFile> Files);
 
@@ -32,14 +36,23 @@ public sealed class ModelStore(IObjectStore store, KgEnvironment environment)
     /// <summary>Stores the files, then the manifest at the next free version. Reports progress per file.</summary>
     public async Task<StoredModelVersion> AddVersionAsync(ModelPackage package, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
     {
+        // Checked before any byte is stored: a version must be findable under its concept and classifier.
+        if (!WikibaseId.IsValid(package.WikibaseId))
+        {
+            throw new KgException("InvalidWikibaseId", KgErrorKind.InvalidData,
+                $"A model version needs its concept's Wikibase ID, but the concept has {(string.IsNullOrEmpty(package.WikibaseId) ? "none" : $"'{WikibaseId.Printable(package.WikibaseId)}'")}. Give the concept a wikibase_id such as Q787; nothing was stored.",
+                package.WikibaseId);
+        }
+        Identifier.ParseClassifierId(package.ClassifierId);
         var files = new List<ModelFile>();
         var done = 0;
         foreach (var file in package.Files)
         {
             progress?.Report(WorkProgress.Step($"Uploading {file.Name} ({file.Content.Length:N0} bytes) to {store.Location}", done, package.Files.Count));
             var sha = ModelManifest.Sha256Hex(file.Content);
-            // Content-addressed: an existing blob with this key already has these bytes.
-            await store.TryCreateAsync(BlobKey(sha), file.Content, cancellationToken).ConfigureAwait(false);
+            // Content-addressed, so rewriting an existing blob changes no byte; it refreshes the blob's time, which
+            // keeps garbage collection (which spares young blobs) from taking it while this upload is in progress.
+            await store.PutAsync(BlobKey(sha), file.Content, cancellationToken).ConfigureAwait(false);
             files.Add(new ModelFile(file.Name, sha, file.Content.Length, file.MediaType));
             done++;
         }
@@ -150,6 +163,66 @@ public sealed class ModelStore(IObjectStore store, KgEnvironment environment)
             }
         }
         return result;
+    }
+
+    /// <summary>An existing version of the classifier that holds exactly these files (the same model), if any.</summary>
+    public async Task<StoredModelVersion?> FindSameModelAsync(ModelManifest model, CancellationToken cancellationToken)
+    {
+        foreach (var v in (await ListVersionNumbersAsync(model.WikibaseId, model.ClassifierId, cancellationToken).ConfigureAwait(false)).Reverse())
+        {
+            var existing = await GetAsync(model.WikibaseId, model.ClassifierId, v, cancellationToken).ConfigureAwait(false);
+            if (existing is not null && existing.Manifest.SameFilesAs(model))
+            {
+                return existing;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Removes a version: its manifest goes (so the version disappears at once); its blobs stay until
+    /// <see cref="CollectGarbageAsync"/> finds nothing references them.</summary>
+    public Task DeleteVersionAsync(StoredModelVersion version, CancellationToken cancellationToken) =>
+        store.DeleteAsync(ManifestKey(version.Manifest.WikibaseId, version.Manifest.ClassifierId, version.Manifest.Version), cancellationToken);
+
+    /// <summary>Deletes blobs that no manifest references and that are older than <paramref name="minimumAge"/> (an
+    /// upload in progress writes its blobs before its manifest, and refreshes any it reuses, so young blobs are spared).
+    /// References are listed again just before deleting, to narrow the window for a manifest written meanwhile.</summary>
+    public async Task<BlobCollection> CollectGarbageAsync(TimeSpan minimumAge, bool dryRun, CancellationToken cancellationToken)
+    {
+        var referenced = await ReferencedBlobsAsync(cancellationToken).ConfigureAwait(false);
+        var cutoff = DateTimeOffset.UtcNow - minimumAge;
+        var blobs = await store.ListObjectsAsync(BlobsPrefix, cancellationToken).ConfigureAwait(false);
+        var candidates = blobs.Where(b => !referenced.Contains(b.Key) && b.LastModified <= cutoff).ToList();
+        var young = blobs.Count(b => !referenced.Contains(b.Key) && b.LastModified > cutoff);
+        if (candidates.Count > 0 && !dryRun)
+        {
+            referenced = await ReferencedBlobsAsync(cancellationToken).ConfigureAwait(false);
+            candidates.RemoveAll(b => referenced.Contains(b.Key));
+            foreach (var blob in candidates)
+            {
+                await store.DeleteAsync(blob.Key, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        return new BlobCollection(candidates.Count, candidates.Sum(b => b.Size), young, blobs.Count - candidates.Count - young);
+    }
+
+    public const string BlobsPrefix = "blobs/";
+
+    private async Task<HashSet<string>> ReferencedBlobsAsync(CancellationToken cancellationToken)
+    {
+        var referenced = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (q, c, v) in await ListAsync(null, cancellationToken).ConfigureAwait(false))
+        {
+            var json = await store.GetAsync(ManifestKey(q, c, v), cancellationToken).ConfigureAwait(false);
+            if (json is null)
+            {
+                continue;
+            }
+            // A manifest that cannot be read protects nothing it might name; refuse to collect rather than guess.
+            var manifest = ModelManifest.Parse(json, ManifestKey(q, c, v), q, c, v);
+            referenced.UnionWith(manifest.Files.Select(f => BlobKey(f.Sha256)));
+        }
+        return referenced;
     }
 
     private string Describe(StoredModelVersion v) => $"{v.Manifest.WikibaseId}/{v.Manifest.ClassifierId} {v.Manifest.Version} in {environment.Name()}";

@@ -67,6 +67,10 @@ public sealed record ConceptRegistry(string WikibaseId, long Sequence, IReadOnly
 {
     public static ConceptRegistry Empty(string wikibaseId) => new(wikibaseId, 0, []);
 
+    /// <summary>The SHA-256 of the record at <see cref="Sequence"/> as stored (null when there is none): the next
+    /// record names it as its predecessor.</summary>
+    public string? HeadSha256 { get; init; }
+
     public IEnumerable<RegistryEntry> Promoted => Entries.Where(e => e.Promoted);
 
     public RegistryEntry? Find(ModelVersion registryVersion) => Entries.FirstOrDefault(e => e.RegistryVersion == registryVersion);

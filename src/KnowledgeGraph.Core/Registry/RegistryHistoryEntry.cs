@@ -1,20 +1,25 @@
+using KnowledgeGraph.Environments;
+using KnowledgeGraph.Identifiers;
+
 namespace KnowledgeGraph.Registry;
 
 /// <summary>One registry record as Get-KgClassifierHistory shows it: when, who (user and machine), what changed.</summary>
 public sealed record RegistryHistoryEntry
 {
     public required string WikibaseId { get; init; }
-    public required string Environment { get; init; }
+    public required KgEnvironment Environment { get; init; }
     public required long Sequence { get; init; }
     public required DateTimeOffset At { get; init; }
     public required string User { get; init; }
     public required string Machine { get; init; }
     public required string Action { get; init; }
-    public required string RegistryVersion { get; init; }
+    public required ModelVersion RegistryVersion { get; init; }
     public required string ClassifierId { get; init; }
-    public string? ModelVersion { get; init; }
+    public ModelVersion? ModelVersion { get; init; }
     public string? ClassifiersProfile { get; init; }
     public required string Change { get; init; }
+
+    public override string ToString() => $"{WikibaseId} #{Sequence} {At:u} {User}@{Machine}: {Change}";
 
     public static RegistryHistoryEntry From(RegistryRecord r)
     {
@@ -27,15 +32,15 @@ public sealed record RegistryHistoryEntry
         return new RegistryHistoryEntry
         {
             WikibaseId = r.WikibaseId,
-            Environment = r.Environment,
+            Environment = EnvironmentNames.Parse(r.Environment),
             Sequence = r.Sequence,
             At = r.At,
             User = r.By.User,
             Machine = r.By.Machine,
             Action = r.Action.ToString(),
-            RegistryVersion = r.RegistryVersion.ToString(),
+            RegistryVersion = r.RegistryVersion,
             ClassifierId = r.ClassifierId,
-            ModelVersion = r.ModelVersion?.ToString(),
+            ModelVersion = r.ModelVersion,
             ClassifiersProfile = r.Profile,
             Change = change,
         };

@@ -1,132 +1,195 @@
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
-using KnowledgeGraph.Concepts;
 using KnowledgeGraph.Identifiers;
-using KnowledgeGraph.Models;
+using KnowledgeGraph.Text;
 
 namespace KnowledgeGraph.Registry;
 
-/// <summary>The JSON of registry records (<c>kgtools.registry-record/1</c>) and state snapshots (<c>kgtools.registry-state/1</c>).</summary>
+/// <summary>A registry record as stored (<c>kgtools.registry-record/2</c>; <c>/1</c>, without the hash chain, is still read).</summary>
+internal sealed record RegistryRecordDocument
+{
+    public string? Schema { get; init; }
+    public long Sequence { get; init; }
+    public string? WikibaseId { get; init; }
+    public string? Environment { get; init; }
+    public DateTimeOffset At { get; init; }
+    public ActorDocument? By { get; init; }
+    public string? Action { get; init; }
+    public string? RegistryVersion { get; init; }
+    public string? ClassifierId { get; init; }
+    public string? ModelVersion { get; init; }
+    public string? ManifestSha256 { get; init; }
+    public string? ConceptId { get; init; }
+    public string? ClassifierName { get; init; }
+    public string? ClassifiersProfile { get; init; }
+    public IReadOnlyList<string>? DontRunOn { get; init; }
+    public bool? RequireGpu { get; init; }
+    public string? Supersedes { get; init; }
+    public MetadataChangeDocument? Change { get; init; }
+    /// <summary>The SHA-256 of the previous record's bytes (absent for the first record).</summary>
+    public string? PreviousSha256 { get; init; }
+    /// <summary>The SHA-256 of the concept's canonical state after this record.</summary>
+    public string? StateSha256 { get; init; }
+}
+
+internal sealed record MetadataChangeDocument
+{
+    public bool? ClearDontRunOn { get; init; }
+    public IReadOnlyList<string>? AddDontRunOn { get; init; }
+    public IReadOnlyList<string>? RemoveDontRunOn { get; init; }
+    public bool? RequireGpu { get; init; }
+    public IReadOnlyList<string>? AddClassifiersProfiles { get; init; }
+    public IReadOnlyList<string>? RemoveClassifiersProfiles { get; init; }
+}
+
+/// <summary>A snapshot of a concept's folded registry (<c>kgtools.registry-state/2</c>): a cache, trusted only when the
+/// record it covers still has the SHA-256 it names and that record's state hash matches the snapshot.</summary>
+internal sealed record RegistryStateDocument
+{
+    public string? Schema { get; init; }
+    public string? WikibaseId { get; init; }
+    public long Sequence { get; init; }
+    public string? RecordSha256 { get; init; }
+    public IReadOnlyList<RegistryEntryDocument>? Entries { get; init; }
+}
+
+internal sealed record RegistryEntryDocument
+{
+    public string? RegistryVersion { get; init; }
+    public string? ClassifierId { get; init; }
+    public string? ModelVersion { get; init; }
+    public string? ManifestSha256 { get; init; }
+    public string? ConceptId { get; init; }
+    public string? ClassifierName { get; init; }
+    public bool Promoted { get; init; }
+    public string? ClassifiersProfile { get; init; }
+    public IReadOnlyList<string>? DontRunOn { get; init; }
+    public bool RequireGpu { get; init; }
+    public DateTimeOffset UpdatedAt { get; init; }
+    public long LastSequence { get; init; }
+}
+
+/// <summary>Converts registry records and snapshots to and from their stored JSON.</summary>
 internal static class RegistryJson
 {
-    public const string RecordSchema = "kgtools.registry-record/1";
-    public const string StateSchema = "kgtools.registry-state/1";
+    public const string RecordSchema = "kgtools.registry-record/2";
+    public const string LegacyRecordSchema = "kgtools.registry-record/1";
+    public const string StateSchema = "kgtools.registry-state/2";
 
-    public static byte[] Write(RegistryRecord r) => Encoding.UTF8.GetBytes(ConceptJson.WriteToString(w =>
+    public static byte[] Write(RegistryRecord r) => KgJson.ToBytes(new RegistryRecordDocument
     {
-        w.WriteStartObject();
-        w.WriteString("schema", RecordSchema);
-        w.WriteNumber("sequence", r.Sequence);
-        w.WriteString("wikibase_id", r.WikibaseId);
-        w.WriteString("environment", r.Environment);
-        w.WriteString("at", r.At.ToString("O", CultureInfo.InvariantCulture));
-        ModelManifest.WriteActor(w, "by", r.By);
-        w.WriteString("action", r.Action.ToString().ToLowerInvariant());
-        w.WriteString("registry_version", r.RegistryVersion.ToString());
-        w.WriteString("classifier_id", r.ClassifierId);
-        if (r.ModelVersion is { } mv) w.WriteString("model_version", mv.ToString());
-        if (r.ManifestSha256 is { } sha) w.WriteString("manifest_sha256", sha);
-        if (r.ConceptId is { } cid) w.WriteString("concept_id", cid);
-        if (r.ClassifierName is { } name) w.WriteString("classifier_name", name);
-        if (r.Profile is { } p) w.WriteString("classifiers_profile", p);
-        if (r.DontRunOn is { } d) WriteStrings(w, "dont_run_on", d);
-        if (r.RequireGpu is { } gpu) w.WriteBoolean("require_gpu", gpu);
-        if (r.Supersedes is { } s) w.WriteString("supersedes", s.ToString());
-        if (r.Change is { } c)
+        Schema = RecordSchema,
+        Sequence = r.Sequence,
+        WikibaseId = r.WikibaseId,
+        Environment = r.Environment,
+        At = r.At,
+        By = ActorDocument.From(r.By),
+        Action = r.Action.ToString().ToLowerInvariant(),
+        RegistryVersion = r.RegistryVersion.ToString(),
+        ClassifierId = r.ClassifierId,
+        ModelVersion = r.ModelVersion?.ToString(),
+        ManifestSha256 = r.ManifestSha256,
+        ConceptId = r.ConceptId,
+        ClassifierName = r.ClassifierName,
+        ClassifiersProfile = r.Profile,
+        DontRunOn = r.DontRunOn,
+        RequireGpu = r.RequireGpu,
+        Supersedes = r.Supersedes?.ToString(),
+        Change = r.Change is { } c ? new MetadataChangeDocument
         {
-            w.WriteStartObject("change");
-            if (c.ClearDontRunOn) w.WriteBoolean("clear_dont_run_on", true);
-            if (c.AddDontRunOn.Count > 0) WriteStrings(w, "add_dont_run_on", c.AddDontRunOn);
-            if (c.RemoveDontRunOn.Count > 0) WriteStrings(w, "remove_dont_run_on", c.RemoveDontRunOn);
-            if (c.RequireGpu is { } rg) w.WriteBoolean("require_gpu", rg);
-            if (c.AddProfiles.Count > 0) WriteStrings(w, "add_classifiers_profiles", c.AddProfiles);
-            if (c.RemoveProfiles.Count > 0) WriteStrings(w, "remove_classifiers_profiles", c.RemoveProfiles);
-            w.WriteEndObject();
-        }
-        w.WriteEndObject();
-    }, indented: true));
+            ClearDontRunOn = c.ClearDontRunOn ? true : null,
+            AddDontRunOn = c.AddDontRunOn.Count > 0 ? c.AddDontRunOn : null,
+            RemoveDontRunOn = c.RemoveDontRunOn.Count > 0 ? c.RemoveDontRunOn : null,
+            RequireGpu = c.RequireGpu,
+            AddClassifiersProfiles = c.AddProfiles.Count > 0 ? c.AddProfiles : null,
+            RemoveClassifiersProfiles = c.RemoveProfiles.Count > 0 ? c.RemoveProfiles : null,
+        } : null,
+        PreviousSha256 = r.PreviousSha256,
+        StateSha256 = r.StateSha256,
+    }, KgJson.Indented.RegistryRecordDocument);
 
     public static RegistryRecord ReadRecord(byte[] json, string key)
     {
         try
         {
-            using var doc = JsonDocument.Parse(json);
-            var e = doc.RootElement;
-            if (e.GetProperty("schema").GetString() != RecordSchema)
+            var d = KgJson.Parse(json, KgJson.Indented.RegistryRecordDocument);
+            if (d.Schema is not (RecordSchema or LegacyRecordSchema))
             {
-                throw new FormatException("unknown schema");
+                throw new FormatException($"unknown schema '{d.Schema}'");
             }
-            MetadataChange? change = null;
-            if (e.TryGetProperty("change", out var c))
+            var change = d.Change is { } c ? new MetadataChange
             {
-                change = new MetadataChange
-                {
-                    ClearDontRunOn = c.TryGetProperty("clear_dont_run_on", out var cl) && cl.GetBoolean(),
-                    AddDontRunOn = Strings(c, "add_dont_run_on") ?? [],
-                    RemoveDontRunOn = Strings(c, "remove_dont_run_on") ?? [],
-                    RequireGpu = c.TryGetProperty("require_gpu", out var rg) ? rg.GetBoolean() : null,
-                    AddProfiles = Strings(c, "add_classifiers_profiles") ?? [],
-                    RemoveProfiles = Strings(c, "remove_classifiers_profiles") ?? [],
-                };
-            }
+                ClearDontRunOn = c.ClearDontRunOn ?? false,
+                AddDontRunOn = c.AddDontRunOn ?? [],
+                RemoveDontRunOn = c.RemoveDontRunOn ?? [],
+                RequireGpu = c.RequireGpu,
+                AddProfiles = c.AddClassifiersProfiles ?? [],
+                RemoveProfiles = c.RemoveClassifiersProfiles ?? [],
+            } : null;
             return new RegistryRecord
             {
-                Sequence = e.GetProperty("sequence").GetInt64(),
-                WikibaseId = e.GetProperty("wikibase_id").GetString()!,
-                Environment = e.GetProperty("environment").GetString()!,
-                At = DateTimeOffset.Parse(e.GetProperty("at").GetString()!, CultureInfo.InvariantCulture),
-                By = ModelManifest.ReadActor(e.GetProperty("by")),
-                Action = Enum.Parse<RegistryAction>(e.GetProperty("action").GetString()!, ignoreCase: true),
-                RegistryVersion = ModelVersion.Parse(e.GetProperty("registry_version").GetString()),
-                ClassifierId = e.GetProperty("classifier_id").GetString()!,
-                ModelVersion = Version(e, "model_version"),
-                ManifestSha256 = Str(e, "manifest_sha256"),
-                ConceptId = Str(e, "concept_id"),
-                ClassifierName = Str(e, "classifier_name"),
-                Profile = Str(e, "classifiers_profile"),
-                DontRunOn = Strings(e, "dont_run_on"),
-                RequireGpu = e.TryGetProperty("require_gpu", out var g) ? g.GetBoolean() : null,
-                Supersedes = Version(e, "supersedes"),
+                Sequence = d.Sequence,
+                WikibaseId = Required(d.WikibaseId, "wikibase_id"),
+                Environment = Required(d.Environment, "environment"),
+                At = d.At,
+                By = (d.By ?? throw new FormatException("'by' is missing")).ToActor(),
+                Action = Enum.TryParse<RegistryAction>(Required(d.Action, "action"), ignoreCase: true, out var action) && Enum.IsDefined(action) && !char.IsDigit(d.Action![0])
+                    ? action
+                    : throw new FormatException($"'{d.Action}' is not a registry action"),
+                RegistryVersion = ModelVersion.Parse(d.RegistryVersion, "registry version"),
+                ClassifierId = Required(d.ClassifierId, "classifier_id"),
+                ModelVersion = d.ModelVersion is { } mv ? Identifiers.ModelVersion.Parse(mv) : null,
+                ManifestSha256 = d.ManifestSha256,
+                ConceptId = d.ConceptId,
+                ClassifierName = d.ClassifierName,
+                Profile = d.ClassifiersProfile,
+                DontRunOn = d.DontRunOn,
+                RequireGpu = d.RequireGpu,
+                Supersedes = d.Supersedes is { } s ? Identifiers.ModelVersion.Parse(s) : null,
                 Change = change,
+                PreviousSha256 = d.PreviousSha256,
+                StateSha256 = d.StateSha256,
+                Chained = d.Schema == RecordSchema,
             };
         }
-        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException or KgException)
+        catch (Exception ex) when (ex is FormatException or KgException)
         {
             throw new KgException("CorruptRegistry", KgErrorKind.InvalidData,
                 $"The registry record '{key}' is unreadable or corrupted ({ex.Message}). Records are never rewritten, so this store was changed by hand.", key, ex);
         }
     }
 
-    public static byte[] Write(ConceptRegistry s) => Encoding.UTF8.GetBytes(ConceptJson.WriteToString(w =>
-    {
-        w.WriteStartObject();
-        w.WriteString("schema", StateSchema);
-        w.WriteString("wikibase_id", s.WikibaseId);
-        w.WriteNumber("sequence", s.Sequence);
-        w.WriteStartArray("entries");
-        foreach (var e in s.Entries)
-        {
-            w.WriteStartObject();
-            w.WriteString("registry_version", e.RegistryVersion.ToString());
-            w.WriteString("classifier_id", e.ClassifierId);
-            w.WriteString("model_version", e.ModelVersion.ToString());
-            w.WriteString("manifest_sha256", e.ManifestSha256);
-            if (e.ConceptId is { } cid) w.WriteString("concept_id", cid);
-            w.WriteString("classifier_name", e.ClassifierName);
-            w.WriteBoolean("promoted", e.Promoted);
-            if (e.Profile is { } p) w.WriteString("classifiers_profile", p);
-            WriteStrings(w, "dont_run_on", e.DontRunOn);
-            w.WriteBoolean("require_gpu", e.RequireGpu);
-            w.WriteString("updated_at", e.UpdatedAt.ToString("O", CultureInfo.InvariantCulture));
-            w.WriteNumber("last_sequence", e.LastSequence);
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
-        w.WriteEndObject();
-    }, indented: false));
+    private static string Required(string? value, string name) => value ?? throw new FormatException($"'{name}' is missing");
 
-    /// <summary>A snapshot, or null when it is missing, unreadable or for another concept (it is only a cache).</summary>
+    private static RegistryStateDocument Document(ConceptRegistry s, string? recordSha256) => new()
+    {
+        Schema = StateSchema,
+        WikibaseId = s.WikibaseId,
+        Sequence = s.Sequence,
+        RecordSha256 = recordSha256,
+        Entries = s.Entries.Select(e => new RegistryEntryDocument
+        {
+            RegistryVersion = e.RegistryVersion.ToString(),
+            ClassifierId = e.ClassifierId,
+            ModelVersion = e.ModelVersion.ToString(),
+            ManifestSha256 = e.ManifestSha256,
+            ConceptId = e.ConceptId,
+            ClassifierName = e.ClassifierName,
+            Promoted = e.Promoted,
+            ClassifiersProfile = e.Profile,
+            DontRunOn = e.DontRunOn,
+            RequireGpu = e.RequireGpu,
+            UpdatedAt = e.UpdatedAt,
+            LastSequence = e.LastSequence,
+        }).ToArray(),
+    };
+
+    /// <summary>The snapshot of a state, naming the SHA-256 of the record it covers.</summary>
+    public static byte[] Write(ConceptRegistry s) => KgJson.ToBytes(Document(s, s.HeadSha256), KgJson.Compact.RegistryStateDocument);
+
+    /// <summary>The SHA-256 of a state's canonical form (entries only, in order): what each record says its state is.</summary>
+    public static string StateHash(ConceptRegistry s) => KgJson.Sha256(KgJson.ToBytes(Document(s, null), KgJson.Compact.RegistryStateDocument));
+
+    /// <summary>A snapshot, or null when it is missing, unreadable, of another concept or of the unchained schema
+    /// (it is only a cache; the caller still checks it against the record it covers).</summary>
     public static ConceptRegistry? ReadState(byte[]? json, string wikibaseId)
     {
         if (json is null)
@@ -135,46 +198,31 @@ internal static class RegistryJson
         }
         try
         {
-            using var doc = JsonDocument.Parse(json);
-            var r = doc.RootElement;
-            if (r.GetProperty("schema").GetString() != StateSchema || r.GetProperty("wikibase_id").GetString() != wikibaseId)
+            var d = KgJson.Parse(json, KgJson.Compact.RegistryStateDocument);
+            if (d.Schema != StateSchema || d.WikibaseId != wikibaseId || d.RecordSha256 is null)
             {
                 return null;
             }
-            var entries = r.GetProperty("entries").EnumerateArray().Select(e => new RegistryEntry
+            var entries = (d.Entries ?? []).Select(e => new RegistryEntry
             {
-                RegistryVersion = ModelVersion.Parse(e.GetProperty("registry_version").GetString()),
-                ClassifierId = e.GetProperty("classifier_id").GetString()!,
-                ModelVersion = ModelVersion.Parse(e.GetProperty("model_version").GetString()),
-                ManifestSha256 = e.GetProperty("manifest_sha256").GetString()!,
-                ConceptId = Str(e, "concept_id"),
-                ClassifierName = e.GetProperty("classifier_name").GetString()!,
-                Promoted = e.GetProperty("promoted").GetBoolean(),
-                Profile = Str(e, "classifiers_profile"),
-                DontRunOn = Strings(e, "dont_run_on") ?? [],
-                RequireGpu = e.GetProperty("require_gpu").GetBoolean(),
-                UpdatedAt = DateTimeOffset.Parse(e.GetProperty("updated_at").GetString()!, CultureInfo.InvariantCulture),
-                LastSequence = e.GetProperty("last_sequence").GetInt64(),
+                RegistryVersion = ModelVersion.Parse(e.RegistryVersion),
+                ClassifierId = Required(e.ClassifierId, "classifier_id"),
+                ModelVersion = ModelVersion.Parse(e.ModelVersion),
+                ManifestSha256 = Required(e.ManifestSha256, "manifest_sha256"),
+                ConceptId = e.ConceptId,
+                ClassifierName = Required(e.ClassifierName, "classifier_name"),
+                Promoted = e.Promoted,
+                Profile = e.ClassifiersProfile,
+                DontRunOn = e.DontRunOn ?? [],
+                RequireGpu = e.RequireGpu,
+                UpdatedAt = e.UpdatedAt,
+                LastSequence = e.LastSequence,
             }).ToArray();
-            return new ConceptRegistry(wikibaseId, r.GetProperty("sequence").GetInt64(), entries);
+            return new ConceptRegistry(wikibaseId, d.Sequence, entries) { HeadSha256 = d.RecordSha256 };
         }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or KgException)
+        catch (Exception e) when (e is FormatException or KgException)
         {
             return null;
         }
     }
-
-    private static void WriteStrings(Utf8JsonWriter w, string name, IEnumerable<string> values)
-    {
-        w.WriteStartArray(name);
-        foreach (var v in values) w.WriteStringValue(v);
-        w.WriteEndArray();
-    }
-
-    private static string? Str(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-
-    private static ModelVersion? Version(JsonElement e, string name) => Str(e, name) is { } s ? ModelVersion.Parse(s) : null;
-
-    private static IReadOnlyList<string>? Strings(JsonElement e, string name) =>
-        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Array ? v.EnumerateArray().Select(x => x.GetString()!).ToArray() : null;
 }

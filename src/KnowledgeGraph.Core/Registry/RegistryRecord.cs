@@ -67,4 +67,14 @@ public sealed record RegistryRecord
 
     /// <summary>What was asked for (Update; and the profile change of a Promote).</summary>
     public MetadataChange? Change { get; init; }
+
+    /// <summary>The SHA-256 of the previous record as stored (null for the first): the log is a hash chain, so an
+    /// edited or removed record shows.</summary>
+    public string? PreviousSha256 { get; internal init; }
+
+    /// <summary>The SHA-256 of the concept's canonical state after this record, against which snapshots are checked.</summary>
+    public string? StateSha256 { get; internal init; }
+
+    /// <summary>Whether the record was stored with the hash chain (schema /2); older records are read without it.</summary>
+    internal bool Chained { get; init; }
 }

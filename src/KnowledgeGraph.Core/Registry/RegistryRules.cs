@@ -53,7 +53,9 @@ public static class RegistryRules
         var linked = state.Entries.FirstOrDefault(e => e.ClassifierId == manifest.ClassifierId && e.ModelVersion == manifest.Version && e.ManifestSha256 == version.ManifestSha256);
         var superseded = state.Promoted.FirstOrDefault(e => e.ClassifierId == manifest.ClassifierId && e != linked);
         var basis = linked is { Promoted: true } ? linked : superseded ?? linked;
-        var profiles = ConceptRegistryProfiles(basis?.Promoted == true ? basis.Profile : null, change);
+        // A version new to this registry (a copy) starts from the registry metadata it carries from its source.
+        var carried = basis is null ? manifest.Metadata.Carried : null;
+        var profiles = ConceptRegistryProfiles(basis?.Promoted == true ? basis.Profile : carried?.ClassifiersProfile, change);
         if (profiles.Count == 0)
         {
             throw new KgException("MissingClassifiersProfile", KgErrorKind.InvalidArgument,
@@ -86,7 +88,7 @@ public static class RegistryRules
             ConceptId = manifest.Metadata.ConceptId,
             ClassifierName = manifest.Metadata.ClassifierName,
             Profile = profile,
-            DontRunOn = basis?.DontRunOn ?? [],
+            DontRunOn = basis?.DontRunOn ?? DontRunOnSources.Normalise(carried?.DontRunOn ?? []),
             RequireGpu = basis?.RequireGpu ?? manifest.Metadata.RequireGpu,
             Supersedes = superseded?.RegistryVersion,
             Change = change.AddProfiles.Count + change.RemoveProfiles.Count > 0 ? new MetadataChange { AddProfiles = change.AddProfiles, RemoveProfiles = change.RemoveProfiles } : null,
@@ -168,6 +170,61 @@ public static class RegistryRules
         {
             Sequence = 0, WikibaseId = state.WikibaseId, Environment = environment.For(EnvironmentUse.ModelMetadata), At = default, By = Actor.Current,
             Action = RegistryAction.Update, RegistryVersion = entry.RegistryVersion, ClassifierId = classifierId, Change = change,
+        };
+    }
+
+    /// <summary>Import an entry of an existing spec file: promote <paramref name="version"/> (a stand-in for a model kept
+    /// elsewhere) at the entry's own registry version, with its profile and metadata. Null when the registry already
+    /// holds exactly that entry. Refused when the registry version is taken by something else, when the classifier is
+    /// already promoted under another registry version, or when the profile limits would break.</summary>
+    public static RegistryRecord? Import(ConceptRegistry state, StoredModelVersion version, KgEnvironment environment, Specs.ClassifierSpec spec)
+    {
+        var manifest = version.Manifest;
+        var registryVersion = ModelVersion.Parse(spec.RegistryVersion, "registry version");
+        // The original's files have entries without a profile (a warning in Test-KgInferenceSpec); they are imported
+        // as they are, so that the spec comes out the same, and get a profile with Set-KgClassifierMetadata.
+        var profile = spec.ClassifiersProfile is null ? null : ClassifiersProfiles.Parse(spec.ClassifiersProfile);
+        var sources = DontRunOnSources.Normalise((spec.DontRunOn ?? []).Select(DontRunOnSources.Parse));
+        var where = $"{state.WikibaseId} in {environment.Name()}";
+        var existing = state.Find(registryVersion);
+        if (existing is not null)
+        {
+            if (existing.ClassifierId == manifest.ClassifierId && existing.Promoted && existing.Profile == profile
+                && existing.RequireGpu == (spec.RequireGpu ?? false) && existing.DontRunOn.SequenceEqual(sources, StringComparer.Ordinal))
+            {
+                return null; // imported before
+            }
+            throw new KgException("RegistryVersionTaken", KgErrorKind.ResourceExists,
+                $"Registry version {registryVersion} of {where} already holds {existing.ClassifierId} {existing.ModelVersion}{(existing.Promoted ? $" ({existing.Profile})" : " (demoted)")}; the spec entry for {manifest.ClassifierId} cannot be imported there.",
+                $"{state.WikibaseId}/{manifest.ClassifierId}");
+        }
+        if (state.Promoted.FirstOrDefault(e => e.ClassifierId == manifest.ClassifierId) is { } promoted)
+        {
+            throw new KgException("DuplicateClassifierId", KgErrorKind.ResourceExists,
+                $"{state.WikibaseId}/{manifest.ClassifierId} is already promoted in {environment.Name()} as registry {promoted.RegistryVersion}; a spec lists each classifier once, so the entry at {registryVersion} is not imported.",
+                $"{state.WikibaseId}/{manifest.ClassifierId}");
+        }
+        if (profile is not null)
+        {
+            CheckMultiplicity(state, state.WikibaseId, environment, profile, except: []);
+        }
+        return new RegistryRecord
+        {
+            Sequence = 0,
+            WikibaseId = state.WikibaseId,
+            Environment = environment.For(EnvironmentUse.ModelMetadata),
+            At = default,
+            By = Actor.Current,
+            Action = RegistryAction.Promote,
+            RegistryVersion = registryVersion,
+            ClassifierId = manifest.ClassifierId,
+            ModelVersion = manifest.Version,
+            ManifestSha256 = version.ManifestSha256,
+            ConceptId = spec.ConceptId,
+            ClassifierName = manifest.Metadata.ClassifierName,
+            Profile = profile,
+            DontRunOn = sources,
+            RequireGpu = spec.RequireGpu ?? false,
         };
     }
 

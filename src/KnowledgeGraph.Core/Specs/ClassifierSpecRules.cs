@@ -17,7 +17,10 @@ public sealed record SpecViolation(
     string? ClassifierId,
     string Rule,
     ViolationSeverity Severity,
-    string Message);
+    string Message)
+{
+    public override string ToString() => $"{File}:{Line?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}: {Severity} {Rule}: {Message}";
+}
 
 /// <summary>The rules of a v2 spec file, checked on every write (errors block the write) and reported by
 /// <c>Test-KgInferenceSpec</c>. Reading stays lenient because real files break some of them.</summary>
@@ -61,6 +64,8 @@ public static class ClassifierSpecRules
             }
         }
 
+        // Each broken multiplicity or duplicate is reported once, naming a few of the entries involved: a file that
+        // repeats one entry N times (cheap with a YAML alias) must not produce N reports of N entries each.
         foreach (var concept in specs.Select((s, i) => (s, i)).Where(x => x.s.WikibaseId is not null).GroupBy(x => x.s.WikibaseId, StringComparer.Ordinal))
         {
             foreach (var profile in ClassifiersProfiles.All)
@@ -69,22 +74,20 @@ public static class ClassifierSpecRules
                 var max = ClassifiersProfiles.MaximumPerConcept(profile);
                 if (holders.Count > max)
                 {
-                    foreach (var (s, i) in holders)
-                    {
-                        Add(i, s, "ProfileMultiplicity", ViolationSeverity.Error,
-                            $"{concept.Key} has {holders.Count} {profile} classifiers; at most {max} allowed.");
-                    }
+                    var (s, i) = holders[max];
+                    Add(i, s, "ProfileMultiplicity", ViolationSeverity.Error,
+                        $"{concept.Key} has {holders.Count} {profile} classifiers ({Entries(holders)}); at most {max} allowed.");
                 }
             }
         }
 
-        foreach (var group in specs.Select((s, i) => (s, i)).Where(x => x.s.ClassifierId is not null).GroupBy(x => x.s.ClassifierId, StringComparer.Ordinal).Where(g => g.Count() > 1))
+        foreach (var group in specs.Select((s, i) => (s, i)).Where(x => x.s.ClassifierId is not null).GroupBy(x => x.s.ClassifierId, StringComparer.Ordinal))
         {
-            var where = string.Join(", ", group.Select(x => $"entry {x.i + 1} ({x.s.WikibaseId} {x.s.RegistryVersion})"));
-            foreach (var (s, i) in group)
+            var list = group.ToList();
+            if (list.Count > 1)
             {
-                Add(i, s, "DuplicateClassifierId", ViolationSeverity.Error,
-                    $"Classifier {group.Key} is listed more than once: {where}.");
+                var (s, i) = list[1];
+                Add(i, s, "DuplicateClassifierId", ViolationSeverity.Error, $"Classifier {group.Key} is listed {list.Count} times: {Entries(list)}.");
             }
         }
 
@@ -100,7 +103,23 @@ public static class ClassifierSpecRules
                 break;
             }
         }
-        return violations.OrderBy(v => v.Entry).ThenBy(v => v.Rule, StringComparer.Ordinal).ToArray();
+        var ordered = violations.OrderBy(v => v.Entry).ThenBy(v => v.Rule, StringComparer.Ordinal).ToList();
+        if (ordered.Count > MaxViolations)
+        {
+            var more = ordered.Count - MaxViolations;
+            ordered = [.. ordered.Take(MaxViolations), new SpecViolation(file, 0, null, null, null, "TooManyViolations", ViolationSeverity.Warning,
+                $"{more} more violation(s) are not listed; fix the ones above first.")];
+        }
+        return ordered;
+    }
+
+    /// <summary>The most violations one check reports; beyond it, one summary line.</summary>
+    public const int MaxViolations = 1000;
+
+    private static string Entries(List<(ClassifierSpec s, int i)> entries)
+    {
+        var shown = string.Join(", ", entries.Take(5).Select(x => $"entry {x.i + 1} ({x.s.WikibaseId} {x.s.RegistryVersion})"));
+        return entries.Count > 5 ? $"{shown} and {entries.Count - 5} more" : shown;
     }
 
     /// <summary>Throws <c>InvalidSpec</c> naming every error-severity violation.</summary>

@@ -32,6 +32,9 @@ public sealed class DelayedObjectStore(IObjectStore inner, TimeSpan delay) : IOb
     public Task<IReadOnlyList<string>> ListAsync(string prefix, string? startAfter, CancellationToken cancellationToken) =>
         inner.ListAsync(prefix, startAfter, cancellationToken);
 
+    public Task<IReadOnlyList<StoredObject>> ListObjectsAsync(string prefix, CancellationToken cancellationToken) =>
+        inner.ListObjectsAsync(prefix, cancellationToken);
+
     public Task<IReadOnlyList<string>> ListFoldersAsync(string prefix, CancellationToken cancellationToken) =>
         inner.ListFoldersAsync(prefix, cancellationToken);
 

@@ -97,6 +97,29 @@ public sealed class FileObjectStore : IObjectStore
         return Task.FromResult(result);
     }
 
+    public Task<IReadOnlyList<StoredObject>> ListObjectsAsync(string prefix, CancellationToken cancellationToken)
+    {
+        var folder = FolderOf(prefix);
+        IReadOnlyList<StoredObject> result = [];
+        if (Directory.Exists(folder))
+        {
+            try
+            {
+                result = new DirectoryInfo(folder).EnumerateFiles("*", SearchOption.AllDirectories)
+                    .Where(f => !f.Name.EndsWith(TempSuffix, StringComparison.Ordinal))
+                    .Select(f => new StoredObject(Path.GetRelativePath(_root, f.FullName).Replace('\\', '/'), f.Length, f.LastWriteTimeUtc))
+                    .Where(o => o.Key.StartsWith(prefix, StringComparison.Ordinal))
+                    .OrderBy(o => o.Key, StringComparer.Ordinal)
+                    .ToArray();
+            }
+            catch (UnauthorizedAccessException e)
+            {
+                throw Denied("list", prefix, e);
+            }
+        }
+        return Task.FromResult(result);
+    }
+
     public Task<IReadOnlyList<string>> ListFoldersAsync(string prefix, CancellationToken cancellationToken)
     {
         var folder = FolderOf(prefix);
@@ -134,10 +157,7 @@ public sealed class FileObjectStore : IObjectStore
 
     private string PathOf(string key)
     {
-        if (string.IsNullOrEmpty(key) || key.StartsWith('/') || key.Split('/').Any(p => p is "" or "." or ".."))
-        {
-            throw new ArgumentException($"'{key}' is not a valid object key.", nameof(key));
-        }
+        StoreKeys.Check(key);
         return Path.Combine(_root, key.Replace('/', Path.DirectorySeparatorChar));
     }
 

@@ -26,12 +26,19 @@ public interface IObjectStore
     /// after <paramref name="startAfter"/>.</summary>
     Task<IReadOnlyList<string>> ListAsync(string prefix, string? startAfter, CancellationToken cancellationToken);
 
+    /// <summary>Objects under <paramref name="prefix"/> with their size and last-modified time, in ordinal key order
+    /// (what garbage collection needs to leave young objects of an upload in progress alone).</summary>
+    Task<IReadOnlyList<StoredObject>> ListObjectsAsync(string prefix, CancellationToken cancellationToken);
+
     /// <summary>The names of the "folders" directly below <paramref name="prefix"/> (keys split at '/'), in ordinal order.</summary>
     Task<IReadOnlyList<string>> ListFoldersAsync(string prefix, CancellationToken cancellationToken);
 
     /// <summary>Removes an object; removing a missing key is not an error.</summary>
     Task DeleteAsync(string key, CancellationToken cancellationToken);
 }
+
+/// <summary>An object in a store: its key, size and when it was last written.</summary>
+public sealed record StoredObject(string Key, long Size, DateTimeOffset LastModified);
 
 /// <summary>Opens the store of an environment. The core opens local stores itself; S3 stores come from the
 /// infrastructure (they need AWSSDK).</summary>

@@ -113,12 +113,32 @@ public static class JsonValues
         }
     }
 
+    /// <summary>Free-form values as a JSON element (for the object-valued parts of the module's own documents).</summary>
+    public static JsonElement ToElement(object? value)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, Compact))
+        {
+            Write(writer, value);
+        }
+        using var doc = JsonDocument.Parse(buffer.WrittenMemory);
+        return doc.RootElement.Clone();
+    }
+
+    /// <summary>No trailing commas, no comments, no key given twice (which would silently keep one of the values).</summary>
+    public static readonly JsonDocumentOptions StrictDocument = new()
+    {
+        AllowTrailingCommas = false,
+        CommentHandling = JsonCommentHandling.Disallow,
+        AllowDuplicateProperties = false,
+    };
+
     /// <summary>Parses JSON text, turning syntax errors into an InvalidJson error that names the source and position.</summary>
     public static JsonDocument Parse(string json, string source)
     {
         try
         {
-            return JsonDocument.Parse(json, new JsonDocumentOptions { AllowTrailingCommas = false, CommentHandling = JsonCommentHandling.Disallow });
+            return JsonDocument.Parse(json, StrictDocument);
         }
         catch (JsonException e)
         {

@@ -1,7 +1,7 @@
 using System.Globalization;
-using System.Text.Json;
 using KnowledgeGraph.Classification;
 using KnowledgeGraph.Concepts;
+using KnowledgeGraph.Corpus;
 using KnowledgeGraph.Lifecycle;
 using KnowledgeGraph.Models;
 
@@ -10,51 +10,75 @@ namespace KnowledgeGraph.Training;
 /// <summary>Trains a learned classifier in a worker process. The concept's human-labelled passages are split by
 /// document: one fold in five (the Q787 protocol's fold 0) is held out for evaluation and never trained on; any
 /// training passage (the concept's own or extra data) whose text is in the held-out set is dropped, as the original
-/// de-duplicated by text.</summary>
+/// de-duplicated by text. With a corpus, negatives are drawn from it first (<see cref="CorpusSampler"/>), in this
+/// process, streaming, before the worker starts.</summary>
 public sealed class LearnedTrainer(string workerPath) : IClassifierTrainer
 {
     public async Task<TrainedModel> TrainAsync(TrainingRequest request, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
     {
         var started = DateTimeOffset.UtcNow;
         var (training, evaluation) = Split(request);
-        LearnedRequirements.Check(request.Type, request.Concept, training);
+        TrainingDataCheck.Check(request.Type, request.Concept, training, request.CorpusPaths.Count > 0);
+        CorpusSample? corpus = null;
+        if (request.CorpusPaths.Count > 0)
+        {
+            progress?.Report(WorkProgress.Step($"Reading the corpus ({string.Join(", ", request.CorpusPaths)})", 0));
+            var labelledTexts = request.Concept.LabelledPassages.Concat(training).Concat(evaluation).Select(p => p.Text).ToHashSet(StringComparer.Ordinal);
+            corpus = await Task.Run(() => CorpusSampler.Sample(request.CorpusPaths, request.Concept, training, labelledTexts,
+                request.Options.Seed, cancellationToken: cancellationToken), cancellationToken).ConfigureAwait(false);
+            var s = corpus.Summary;
+            progress?.Report(WorkProgress.Message(string.Create(CultureInfo.InvariantCulture,
+                $"Corpus: {s.PassagesRead:N0} passages read in {s.Seconds:F1} s; {s.PossibleMentions:N0} may mention {request.Concept.WikibaseId} (rate {s.Prior:P1}) and are never negatives; {s.NegativesDrawn:N0} negatives, {s.MiningPool + s.NearMisses:N0} to mine for hard negatives ({s.NearMisses:N0} near misses) and {s.ValidationNegatives:N0} for validation drawn.")));
+            if (s.MalformedLines > 0)
+            {
+                progress?.Report(WorkProgress.Warn($"The corpus has {s.MalformedLines} malformed lines, skipped; the first: {s.FirstProblems.FirstOrDefault()}"));
+            }
+        }
         var output = Directory.CreateTempSubdirectory("kg-train-").FullName;
         try
         {
             progress?.Report(WorkProgress.Step($"Starting the training worker ({request.Type}, {training.Count} training passages)", 0));
             using var worker = WorkerProcess.Start(workerPath);
-            var result = await worker.SendAsync(WorkerProtocol.TrainRequest(request, training, evaluation, output), p =>
+            var trainRequest = new TrainRequest
             {
-                var epoch = p.GetProperty("epoch").GetInt32();
-                var epochs = p.GetProperty("epochs").GetInt32();
-                progress?.Report(WorkProgress.Step(
-                    $"Training {request.Type} for {request.Concept.WikibaseId}: epoch {epoch} of at most {epochs}",
-                    epoch, epochs,
-                    string.Create(CultureInfo.InvariantCulture, $"loss {p.GetProperty("loss").GetDouble():F4}, validation {p.GetProperty("metric").GetString()} {p.GetProperty("validation").GetDouble():F3}, {p.GetProperty("working_set").GetInt64() / (1024 * 1024)} MB")));
-            }, cancellationToken).ConfigureAwait(false);
+                ClassifierType = request.Type.Name,
+                Concept = request.Concept,
+                Training = training,
+                Evaluation = evaluation,
+                Corpus = corpus is null ? null : corpus,
+                Device = request.Options.Device,
+                Seed = request.Options.Seed,
+                Threads = request.Options.Threads,
+                Epochs = request.Options.Epochs,
+                Output = output,
+            };
+            var result = await worker.SendAsync<TrainedMessage>(trainRequest, p => progress?.Report(WorkProgress.Step(
+                p.Phase is { } phase
+                    ? $"Training {request.Type} for {request.Concept.WikibaseId}: {phase}"
+                    : $"Training {request.Type} for {request.Concept.WikibaseId}: epoch {p.Epoch} of at most {p.Epochs}",
+                p.Epoch, p.Epochs,
+                string.Create(CultureInfo.InvariantCulture, $"loss {p.Loss:F4}, validation {p.Metric} {p.Validation:F3}, {p.WorkingSet / (1024 * 1024)} MB"))),
+                cancellationToken).ConfigureAwait(false);
 
-            var classifierId = result.GetProperty("classifier_id").GetString()!;
-            var classifierName = result.GetProperty("classifier_name").GetString()!;
             var evaluationRows = ModelFiles.ReadEvaluationFile(
-                System.Text.Encoding.UTF8.GetBytes(result.GetProperty("evaluation").GetRawText()), request.Concept.WikibaseId, classifierId, classifierName);
-            var report = result.GetProperty("report");
-            var device = result.GetProperty("device").GetString()!;
+                System.Text.Encoding.UTF8.GetBytes(result.Evaluation.GetRawText()), request.Concept.WikibaseId, result.ClassifierId, result.ClassifierName);
             var run = new RunRecord
             {
                 Type = request.Type,
-                ClassifierName = classifierName,
-                ClassifierId = classifierId,
+                ClassifierName = result.ClassifierName,
+                ClassifierId = result.ClassifierId,
                 Concept = request.Concept,
-                Parameters = JsonValuesOf(result.GetProperty("settings")),
+                Parameters = Text.JsonValues.ToDictionary(result.Settings),
                 TrainingData = training,
                 EvaluationData = evaluation.Count > 0 ? evaluation : null,
                 Evaluation = evaluationRows,
                 StartedAt = started,
                 FinishedAt = DateTimeOffset.UtcNow,
-                TrainDuration = TimeSpan.FromSeconds(report.GetProperty("seconds").GetDouble()),
-                EvaluateDuration = TimeSpan.FromSeconds(result.GetProperty("evaluation_seconds").GetDouble()),
-                Device = device,
-                Details = JsonValuesOf(report),
+                TrainDuration = TimeSpan.FromSeconds(result.Report.Seconds),
+                EvaluateDuration = TimeSpan.FromSeconds(result.EvaluationSeconds),
+                Device = result.Device,
+                Corpus = corpus?.Summary,
+                Details = Text.JsonValues.ToDictionary(WorkerJson.ToElement(result.Report)),
             };
             var files = new List<ModelPackageFile>
             {
@@ -68,15 +92,16 @@ public sealed class LearnedTrainer(string workerPath) : IClassifierTrainer
             }
             return new TrainedModel
             {
-                ClassifierId = classifierId,
-                ClassifierName = classifierName,
+                ClassifierId = result.ClassifierId,
+                ClassifierName = result.ClassifierName,
                 Files = files,
                 Evaluation = evaluationRows,
-                Device = device,
+                Device = result.Device,
                 TrainingPassages = training.Count,
                 EvaluationPassages = evaluation.Count,
-                Seed = report.GetProperty("seed").GetInt32(),
-                ThreadCount = report.GetProperty("threads").GetInt32(),
+                Seed = result.Report.Seed,
+                ThreadCount = result.Report.Threads,
+                Corpus = corpus?.Summary,
             };
         }
         finally
@@ -107,6 +132,4 @@ public sealed class LearnedTrainer(string workerPath) : IClassifierTrainer
             .DistinctBy(p => p.Text).ToArray();
         return (training, held);
     }
-
-    private static IReadOnlyDictionary<string, object?> JsonValuesOf(JsonElement e) => Text.JsonValues.ToDictionary(e);
 }

@@ -1,10 +1,13 @@
 using System.Runtime.InteropServices;
 using KnowledgeGraph.Classification;
 using KnowledgeGraph.Concepts;
+using KnowledgeGraph.Corpus;
 using KnowledgeGraph.Evaluation;
 using KnowledgeGraph.Lifecycle;
 using KnowledgeGraph.Storage;
 using KnowledgeGraph.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace KnowledgeGraph.Training;
 
@@ -27,59 +30,105 @@ public sealed record RunRecord
     public required TimeSpan TrainDuration { get; init; }
     public required TimeSpan EvaluateDuration { get; init; }
     public string Device { get; init; } = "cpu";
+    /// <summary>The corpus negatives were drawn from: paths, SHA-256 of what was read, counts (null without a corpus).</summary>
+    public CorpusSummary? Corpus { get; init; }
     /// <summary>Anything else the trainer recorded (epochs, losses, library versions).</summary>
     public IReadOnlyDictionary<string, object?> Details { get; init; } = new Dictionary<string, object?>();
 
-    public byte[] ToJson() => ModelFiles.Json(w =>
+    public byte[] ToJson() => KgJson.ToBytes(new RunRecordDocument
     {
-        w.WriteStartObject();
-        w.WriteString("schema", Schema);
-        w.WriteString("classifier_type", Type.ToString());
-        w.WriteString("classifier_name", ClassifierName);
-        w.WriteString("classifier_id", ClassifierId);
-        w.WriteString("wikibase_id", Concept.WikibaseId);
-        w.WriteString("concept_id", Concept.Id);
-        if (Concept.WikibaseRevision is { } rev) w.WriteNumber("concept_wikibase_revision", rev); else w.WriteNull("concept_wikibase_revision");
-        w.WritePropertyName("parameters");
-        JsonValues.Write(w, Parameters);
-        w.WritePropertyName("training_data");
-        WriteData(w, TrainingData);
-        w.WritePropertyName("evaluation_data");
-        if (EvaluationData is null) w.WriteNullValue(); else WriteData(w, EvaluationData);
-        w.WriteStartObject("metrics");
-        foreach (var row in Evaluation.Where(r => r.Group == Evaluator.AllGroup))
+        Schema = Schema,
+        ClassifierType = Type.ToString(),
+        ClassifierName = ClassifierName,
+        ClassifierId = ClassifierId,
+        WikibaseId = Concept.WikibaseId,
+        ConceptId = Concept.Id,
+        ConceptWikibaseRevision = Concept.WikibaseRevision,
+        Parameters = JsonValues.ToElement(Parameters),
+        TrainingData = DataDocument.Of(TrainingData),
+        EvaluationData = EvaluationData is null ? null : DataDocument.Of(EvaluationData),
+        Corpus = Corpus is null ? null : WorkerJson.ToElement(Corpus),
+        Metrics = Evaluation.Where(r => r.Group == Evaluator.AllGroup).ToDictionary(r => r.Level + ".f1", r => r.F1),
+        DurationsSeconds = new DurationsDocument
         {
-            w.WriteNumber(row.Level + ".f1", row.F1);
-        }
-        w.WriteEndObject();
-        w.WriteStartObject("durations_seconds");
-        w.WriteNumber("train", Math.Round(TrainDuration.TotalSeconds, 3));
-        w.WriteNumber("evaluate", Math.Round(EvaluateDuration.TotalSeconds, 3));
-        w.WriteNumber("total", Math.Round((FinishedAt - StartedAt).TotalSeconds, 3));
-        w.WriteEndObject();
-        w.WriteString("started_at", ModelFiles.Iso(StartedAt));
-        w.WriteString("finished_at", ModelFiles.Iso(FinishedAt));
-        w.WriteString("device", Device);
-        w.WriteStartObject("machine");
-        w.WriteString("name", Environment.MachineName);
-        w.WriteString("user", Environment.UserName);
-        w.WriteString("os", RuntimeInformation.OSDescription);
-        w.WriteString("architecture", RuntimeInformation.OSArchitecture.ToString());
-        w.WriteNumber("cores", Environment.ProcessorCount);
-        w.WriteString("runtime", RuntimeInformation.FrameworkDescription);
-        w.WriteString("tool", Actor.Current.Tool);
-        w.WriteEndObject();
-        w.WritePropertyName("details");
-        JsonValues.Write(w, Details);
-        w.WriteEndObject();
-    });
+            Train = Math.Round(TrainDuration.TotalSeconds, 3),
+            Evaluate = Math.Round(EvaluateDuration.TotalSeconds, 3),
+            Total = Math.Round((FinishedAt - StartedAt).TotalSeconds, 3),
+        },
+        StartedAt = StartedAt,
+        FinishedAt = FinishedAt,
+        Device = Device,
+        Machine = new MachineDocument
+        {
+            Name = Environment.MachineName,
+            User = Environment.UserName,
+            Os = RuntimeInformation.OSDescription,
+            Architecture = RuntimeInformation.OSArchitecture.ToString(),
+            Cores = Environment.ProcessorCount,
+            Runtime = RuntimeInformation.FrameworkDescription,
+            Tool = Actor.Current.Tool,
+        },
+        Details = JsonValues.ToElement(Details),
+    }, KgJson.Indented.RunRecordDocument);
+}
 
-    private static void WriteData(System.Text.Json.Utf8JsonWriter w, IReadOnlyList<LabelledPassage> passages)
+/// <summary>The run record as stored (<c>kgtools.run/1</c>).</summary>
+internal sealed record RunRecordDocument
+{
+    public string? Schema { get; init; }
+    public string? ClassifierType { get; init; }
+    public string? ClassifierName { get; init; }
+    public string? ClassifierId { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public string? WikibaseId { get; init; }
+    public string? ConceptId { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public long? ConceptWikibaseRevision { get; init; }
+    public JsonElement Parameters { get; init; }
+    public DataDocument? TrainingData { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public DataDocument? EvaluationData { get; init; }
+    /// <summary>The corpus negatives were drawn from (null without one).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public JsonElement? Corpus { get; init; }
+    public Dictionary<string, double>? Metrics { get; init; }
+    public DurationsDocument? DurationsSeconds { get; init; }
+    public DateTimeOffset StartedAt { get; init; }
+    public DateTimeOffset FinishedAt { get; init; }
+    public string? Device { get; init; }
+    public MachineDocument? Machine { get; init; }
+    public JsonElement Details { get; init; }
+}
+
+/// <summary>What data a run saw: counts and the SHA-256 of its canonical JSONL.</summary>
+internal sealed record DataDocument
+{
+    public int Passages { get; init; }
+    public int Positives { get; init; }
+    public string? Sha256 { get; init; }
+
+    public static DataDocument Of(IReadOnlyList<LabelledPassage> passages) => new()
     {
-        w.WriteStartObject();
-        w.WriteNumber("passages", passages.Count);
-        w.WriteNumber("positives", passages.Count(p => p.IsPositive));
-        w.WriteString("sha256", ModelFiles.DataHash(passages));
-        w.WriteEndObject();
-    }
+        Passages = passages.Count,
+        Positives = passages.Count(p => p.IsPositive),
+        Sha256 = ModelFiles.DataHash(passages),
+    };
+}
+
+internal sealed record DurationsDocument
+{
+    public double Train { get; init; }
+    public double Evaluate { get; init; }
+    public double Total { get; init; }
+}
+
+internal sealed record MachineDocument
+{
+    public string? Name { get; init; }
+    public string? User { get; init; }
+    public string? Os { get; init; }
+    public string? Architecture { get; init; }
+    public int Cores { get; init; }
+    public string? Runtime { get; init; }
+    public string? Tool { get; init; }
 }

@@ -1,5 +1,6 @@
 using KnowledgeGraph.Classification;
 using KnowledgeGraph.Concepts;
+using KnowledgeGraph.Corpus;
 using KnowledgeGraph.Environments;
 using KnowledgeGraph.Evaluation;
 using KnowledgeGraph.Models;
@@ -18,6 +19,9 @@ public sealed record TrainingRequest
     public IReadOnlyList<LabelledPassage> ExtraTrainingData { get; init; } = [];
     /// <summary>Options of the learned types; ignored by the keyword classifier.</summary>
     public LearnedOptions Options { get; init; } = new();
+    /// <summary>Files or folders of unlabelled passages (the text the classifier will run on) to draw negatives from
+    /// (learned types); empty for none.</summary>
+    public IReadOnlyList<string> CorpusPaths { get; init; } = [];
 }
 
 /// <summary>Hyper-parameters and run settings of the learned classifier types.</summary>
@@ -44,6 +48,8 @@ public sealed record TrainedModel
     /// <summary>A learned type's random seed and the CPU threads it trained with (null for the keyword classifier).</summary>
     public int? Seed { get; init; }
     public int? ThreadCount { get; init; }
+    /// <summary>What was read from the corpus and drawn from it (null without a corpus).</summary>
+    public CorpusSummary? Corpus { get; init; }
 }
 
 /// <summary>Trains one classifier type.</summary>

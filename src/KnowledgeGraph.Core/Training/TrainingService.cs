@@ -38,6 +38,8 @@ public sealed record TrainingResult
     public int? ThreadCount { get; init; }
     public required TimeSpan Duration { get; init; }
     public required string ManifestSha256 { get; init; }
+
+    public override string ToString() => $"{WikibaseId}/{ClassifierId} {Version} ({ClassifierName}, {Environment})";
 }
 
 /// <summary>Trains a classifier and stores it as a new model version: in an environment's store (visible once all its

@@ -7,7 +7,7 @@ namespace KnowledgeGraph.Training;
 
 /// <summary>A stored learned model, predicting through a worker process that loads it once and then answers
 /// batches of texts. Dispose it to stop the worker.</summary>
-public sealed class WorkerClassifier : IClassifier, IDisposable
+public sealed class WorkerClassifier : IScoringClassifier, IDisposable
 {
     private const int Batch = 256;
     private readonly WorkerProcess _worker;
@@ -33,8 +33,10 @@ public sealed class WorkerClassifier : IClassifier, IDisposable
         _worker = WorkerProcess.Start(workerPath);
         try
         {
-            var loaded = _worker.SendAsync(WorkerProtocol.LoadRequest(cardPath, weightsPath, classifierId, device), null, CancellationToken.None).GetAwaiter().GetResult();
-            Device = loaded.GetProperty("device").GetString()!;
+            var loaded = _worker.SendAsync<LoadedMessage>(new LoadRequest { Card = cardPath, Weights = weightsPath, ClassifierId = classifierId, Device = device },
+                null, CancellationToken.None).GetAwaiter().GetResult();
+            Device = loaded.Device;
+            Threshold = loaded.Threshold;
         }
         catch
         {
@@ -47,24 +49,28 @@ public sealed class WorkerClassifier : IClassifier, IDisposable
     public string Id { get; }
     public Concept Concept { get; }
     public string Device { get; }
+    public double? Threshold { get; }
 
-    public IReadOnlyList<IReadOnlyList<Span>> Predict(IReadOnlyList<string> texts)
+    public IReadOnlyList<IReadOnlyList<Span>> Predict(IReadOnlyList<string> texts) => Score(texts).Spans;
+
+    /// <summary>Spans per text, and each text's passage-level score (the probability that it mentions the concept).</summary>
+    public (IReadOnlyList<IReadOnlyList<Span>> Spans, IReadOnlyList<float> Scores) Score(IReadOnlyList<string> texts)
     {
-        var result = new List<IReadOnlyList<Span>>(texts.Count);
+        var spans = new List<IReadOnlyList<Span>>(texts.Count);
+        var scores = new List<float>(texts.Count);
         var stamp = new[] { Timestamp.Now() };
         for (var start = 0; start < texts.Count; start += Batch)
         {
             var chunk = texts.Skip(start).Take(Batch).ToArray();
-            var answer = _worker.SendAsync(WorkerProtocol.PredictRequest(chunk), null, CancellationToken.None).GetAwaiter().GetResult();
-            var i = 0;
-            foreach (var spans in answer.GetProperty("spans").EnumerateArray())
+            var answer = _worker.SendAsync<PredictionsMessage>(new PredictRequest { Texts = chunk }, null, CancellationToken.None).GetAwaiter().GetResult();
+            for (var i = 0; i < chunk.Length; i++)
             {
-                var text = chunk[i++];
-                result.Add(spans.EnumerateArray().Select(s => new Span(text, s.GetProperty("start").GetInt32(), s.GetProperty("end").GetInt32(),
-                    Concept.WikibaseId, _labellers, stamp, s.TryGetProperty("probability", out var p) && p.ValueKind == JsonValueKind.Number ? p.GetDouble() : null)).ToArray());
+                var text = chunk[i];
+                spans.Add(answer.Spans[i].Select(s => new Span(text, s.Start, s.End, Concept.WikibaseId, _labellers, stamp, s.Probability)).ToArray());
+                scores.Add(answer.Scores[i]);
             }
         }
-        return result;
+        return (spans, scores);
     }
 
     public void Dispose()

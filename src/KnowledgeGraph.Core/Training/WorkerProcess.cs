@@ -5,7 +5,7 @@ namespace KnowledgeGraph.Training;
 
 /// <summary>A running training worker (KnowledgeGraph.Worker): a separate process, so that libtorch's large native
 /// libraries and threads never load into the user's shell, a native crash cannot take the shell down, and Ctrl+C can
-/// stop training cleanly. Requests and responses are JSON lines (<see cref="WorkerProtocol"/>).</summary>
+/// stop training cleanly. Requests and responses are JSON lines (<see cref="WorkerJson"/>).</summary>
 public sealed class WorkerProcess : IDisposable
 {
     private readonly Process _process;
@@ -58,12 +58,13 @@ public sealed class WorkerProcess : IDisposable
 
     public int ProcessId => _process.Id;
 
-    /// <summary>Sends one request and waits for its answer, relaying progress lines. An "error" answer becomes a
-    /// KgException with the worker's ErrorId; a worker that exits without answering is a WorkerFailed error.</summary>
-    public async Task<JsonElement> SendAsync(string request, Action<JsonElement>? onProgress, CancellationToken cancellationToken)
+    /// <summary>Sends one request and waits for its answer, relaying progress. An error answer becomes a KgException
+    /// with the worker's ErrorId; a worker that exits without answering is a WorkerFailed error.</summary>
+    public async Task<TResponse> SendAsync<TResponse>(WorkerRequest request, Action<ProgressMessage>? onProgress, CancellationToken cancellationToken)
+        where TResponse : WorkerResponse
     {
-        await WriteAsync(request).ConfigureAwait(false);
-        using var registration = cancellationToken.Register(() => _ = WriteAsync(WorkerProtocol.CancelRequest()));
+        await WriteAsync(WorkerJson.Line(request)).ConfigureAwait(false);
+        using var registration = cancellationToken.Register(() => _ = WriteAsync(WorkerJson.Line(new CancelRequest())));
         while (true)
         {
             string? line;
@@ -81,27 +82,30 @@ public sealed class WorkerProcess : IDisposable
                 cancellationToken.ThrowIfCancellationRequested();
                 throw Failed(null);
             }
-            JsonElement message;
+            WorkerResponse message;
             try
             {
-                message = JsonDocument.Parse(line).RootElement.Clone();
+                message = WorkerJson.ReadResponse(line);
             }
-            catch (JsonException)
+            catch (Exception e) when (e is JsonException or NotSupportedException)
             {
                 continue; // not a protocol line (a library printed something): ignore
             }
-            switch (message.GetProperty("type").GetString())
+            switch (message)
             {
-                case "progress":
-                    onProgress?.Invoke(message);
+                case ProgressMessage progress:
+                    onProgress?.Invoke(progress);
                     break;
-                case "cancelled":
+                case CancelledMessage:
                     throw new OperationCanceledException("Training was stopped.", cancellationToken);
-                case "error":
-                    var kind = Enum.TryParse<KgErrorKind>(message.GetProperty("kind").GetString(), out var k) ? k : KgErrorKind.InvalidOperation;
-                    throw new KgException(message.GetProperty("error_id").GetString()!, kind, message.GetProperty("message").GetString()!);
+                case ErrorMessage error:
+                    var kind = Enum.TryParse<KgErrorKind>(error.Kind, out var k) ? k : KgErrorKind.InvalidOperation;
+                    throw new KgException(error.ErrorId, kind, error.Message);
+                case TResponse answer:
+                    return answer;
                 default:
-                    return message;
+                    throw new KgException("WorkerProtocolError", KgErrorKind.InvalidOperation,
+                        $"The training worker ({_path}) answered a {request.GetType().Name} with a {message.GetType().Name}.", _path);
             }
         }
     }

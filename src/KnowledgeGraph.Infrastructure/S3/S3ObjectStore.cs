@@ -5,6 +5,7 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using KnowledgeGraph.Configuration;
 using KnowledgeGraph.Storage;
+using KnowledgeGraph.Text;
 
 namespace KnowledgeGraph.Infrastructure.S3;
 
@@ -52,6 +53,7 @@ internal sealed class S3ObjectStore : IObjectStore, IDisposable
 
     public async Task<byte[]?> GetAsync(string key, CancellationToken cancellationToken)
     {
+        StoreKeys.Check(key);
         try
         {
             using var response = await _client.GetObjectAsync(_bucket, _prefix + key, cancellationToken).ConfigureAwait(false);
@@ -77,6 +79,7 @@ internal sealed class S3ObjectStore : IObjectStore, IDisposable
 
     private async Task<bool> PutAsync(string key, ReadOnlyMemory<byte> data, bool createOnly, CancellationToken cancellationToken)
     {
+        StoreKeys.Check(key);
         for (var attempt = 1; ; attempt++)
         {
             var request = new PutObjectRequest
@@ -98,7 +101,10 @@ internal sealed class S3ObjectStore : IObjectStore, IDisposable
             }
             catch (AmazonS3Exception e) when (createOnly && e.StatusCode == HttpStatusCode.PreconditionFailed)
             {
-                return false; // the key exists
+                // The key exists. When the SDK retried our request after the connection failed, the first attempt may
+                // have been stored already: our own bytes there mean this write succeeded, not that another writer won.
+                var there = await GetAsync(key, cancellationToken).ConfigureAwait(false);
+                return there is not null && data.Span.SequenceEqual(there);
             }
             catch (AmazonS3Exception e) when (createOnly && e.StatusCode == HttpStatusCode.Conflict && attempt < 5)
             {
@@ -120,6 +126,17 @@ internal sealed class S3ObjectStore : IObjectStore, IDisposable
             keys.AddRange((page.S3Objects ?? []).Select(o => o.Key[_prefix.Length..]));
         }
         return keys;
+    }
+
+    public async Task<IReadOnlyList<StoredObject>> ListObjectsAsync(string prefix, CancellationToken cancellationToken)
+    {
+        var objects = new List<StoredObject>();
+        await foreach (var page in Pages(prefix, null, delimiter: null, cancellationToken).ConfigureAwait(false))
+        {
+            objects.AddRange((page.S3Objects ?? []).Select(o => new StoredObject(o.Key[_prefix.Length..], o.Size ?? 0,
+                o.LastModified is { } t ? new DateTimeOffset(t.ToUniversalTime(), TimeSpan.Zero) : DateTimeOffset.MinValue)));
+        }
+        return objects;
     }
 
     public async Task<IReadOnlyList<string>> ListFoldersAsync(string prefix, CancellationToken cancellationToken)
@@ -164,6 +181,7 @@ internal sealed class S3ObjectStore : IObjectStore, IDisposable
 
     public async Task DeleteAsync(string key, CancellationToken cancellationToken)
     {
+        StoreKeys.Check(key);
         try
         {
             await _client.DeleteObjectAsync(_bucket, _prefix + key, cancellationToken).ConfigureAwait(false);
@@ -206,10 +224,10 @@ internal sealed class S3ObjectStore : IObjectStore, IDisposable
                 $"The S3 server at {Endpoint} failed {permission} on {where} ({(int)service.StatusCode}). Nothing was changed by this request; try again.", where, e);
         }
         return new KgException("StoreUnreachable", KgErrorKind.ConnectionError,
-            $"Cannot reach the S3 server at {Endpoint} for {permission} on {where}: {Innermost(e).Message}", where, e);
+            $"Cannot reach the S3 server at {Endpoint} for {permission} on {where}: {Redact.Url(Innermost(e).Message)}", where, e);
     }
 
-    private string Endpoint => _client.Config.ServiceURL ?? $"s3.{_client.Config.RegionEndpoint?.SystemName}.amazonaws.com";
+    private string Endpoint => Redact.Url(_client.Config.ServiceURL ?? $"s3.{_client.Config.RegionEndpoint?.SystemName}.amazonaws.com");
 
     private static Exception Innermost(Exception e) => e.InnerException is null ? e : Innermost(e.InnerException);
 }

@@ -1,5 +1,6 @@
 using KnowledgeGraph.Specs;
 using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
 
 namespace KnowledgeGraph.Infrastructure.Yaml;
@@ -8,8 +9,19 @@ namespace KnowledgeGraph.Infrastructure.Yaml;
 /// the document must be a sequence of mappings. Unknown keys are ignored, as in the original.</summary>
 public sealed class YamlClassifierSpecParser : IClassifierSpecParser
 {
+    /// <summary>A spec file nests three levels (list, entry, dont_run_on); anything much deeper is refused before the
+    /// document is built, whose recursion a hostile file could otherwise drive into a stack overflow.</summary>
+    public const int MaxDepth = 32;
+
+    private static readonly HashSet<string> CoreTags = new(StringComparer.Ordinal)
+    {
+        "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null",
+        "tag:yaml.org,2002:float", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map",
+    };
+
     public IReadOnlyList<ClassifierSpec> Parse(string yaml, string source)
     {
+        Screen(yaml, source);
         var stream = new YamlStream();
         try
         {
@@ -46,6 +58,38 @@ public sealed class YamlClassifierSpecParser : IClassifierSpecParser
             specs.Add(ReadEntry(map, source));
         }
         return specs;
+    }
+
+    /// <summary>Reads the events once, without building anything: refuses nesting deeper than <see cref="MaxDepth"/> and
+    /// any tag that is not one of YAML's core types (such as <c>!!python/object</c>, which asks a loader to run code).</summary>
+    private static void Screen(string yaml, string source)
+    {
+        var parser = new Parser(new StringReader(yaml));
+        var depth = 0;
+        try
+        {
+            while (parser.MoveNext())
+            {
+                switch (parser.Current)
+                {
+                    case NodeEvent { Tag: { IsEmpty: false, IsNonSpecific: false } tag } node when !CoreTags.Contains(tag.Value):
+                        throw Malformed(source, node.Start.Line, $"the tag '{tag.Value}' is not allowed (only plain YAML values are)");
+                    case SequenceStart or MappingStart:
+                        if (++depth > MaxDepth)
+                        {
+                            throw Malformed(source, parser.Current.Start.Line, $"it nests deeper than {MaxDepth} levels");
+                        }
+                        break;
+                    case SequenceEnd or MappingEnd:
+                        depth--;
+                        break;
+                }
+            }
+        }
+        catch (YamlException e)
+        {
+            throw Malformed(source, e.Start.Line, $"not valid YAML: {e.Message}", e);
+        }
     }
 
     private static ClassifierSpec ReadEntry(YamlMappingNode map, string source)

@@ -6,71 +6,58 @@ using KnowledgeGraph.PowerShell.Arguments;
 
 namespace KnowledgeGraph.PowerShell.Commands;
 
-/// <summary>Copy-KgClassifier: copies a model version from one environment's store to another's as a new version there.</summary>
+/// <summary>Copy-KgClassifier: copies a model version from one environment's store to another's as a new version there,
+/// carrying its registry metadata (profile, dont_run_on) for when it is promoted there; when the target already has the
+/// same model, nothing is copied and that version is returned.</summary>
 [Cmdlet(VerbsCommon.Copy, "KgClassifier", SupportsShouldProcess = true, DefaultParameterSetName = InputObjectSet)]
 [OutputType(typeof(ClassifierInfo))]
-public sealed class CopyKgClassifierCommand : KgCmdlet
+public sealed class CopyKgClassifierCommand : ClassifierCmdlet
 {
-    private const string ByIdSet = "ById";
-    private const string InputObjectSet = "InputObject";
-
-    [Parameter(ParameterSetName = ByIdSet, Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-    [ValidateWikibaseId]
-    [ArgumentCompleter(typeof(WikibaseIdCompleter))]
-    public string? WikibaseId { get; set; }
-
-    [Parameter(ParameterSetName = ByIdSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
-    [ValidateClassifierId]
-    [ArgumentCompleter(typeof(ClassifierIdCompleter))]
-    public string? ClassifierId { get; set; }
+    /// <summary>The environment to copy to.</summary>
+    [Parameter(ParameterSetName = ByIdSet, Mandatory = true, Position = 2, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = InputObjectSet, Mandatory = true)]
+    [KgEnvironmentTransformation]
+    [ArgumentCompleter(typeof(EnvironmentCompleter))]
+    public override EnvironmentName? Environment { get; set; }
 
     /// <summary>The version to copy (vN); the newest in the source environment when omitted.</summary>
     [Parameter(ParameterSetName = ByIdSet, ValueFromPipelineByPropertyName = true)]
-    public string? Version { get; set; }
+    [ModelVersionTransformation]
+    [ArgumentCompleter(typeof(ModelVersionCompleter))]
+    public ModelVersion? Version { get; set; }
 
     [Parameter(ParameterSetName = ByIdSet, Mandatory = true)]
     [KgEnvironmentTransformation]
-    public KgEnvironment SourceEnvironment { get; set; }
-
-    /// <summary>A version from Get-KgClassifier; its own environment is the source.</summary>
-    [Parameter(ParameterSetName = InputObjectSet, Mandatory = true, ValueFromPipeline = true)]
-    public ClassifierInfo? InputObject { get; set; }
-
-    /// <summary>The environment to copy to.</summary>
-    [Parameter(Mandatory = true)]
-    [KgEnvironmentTransformation]
-    public KgEnvironment Environment { get; set; }
+    [ArgumentCompleter(typeof(EnvironmentCompleter))]
+    public EnvironmentName? SourceEnvironment { get; set; }
 
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    [Parameter]
-    public SwitchParameter Force { get; set; }
+    protected override ModelVersion? VersionById => Version;
 
-    protected override void ProcessRecord()
+    protected override KgEnvironment EnvironmentById => SourceEnvironment!.Value;
+
+    protected override bool EnvironmentMayDifferFromInput => true;
+
+    protected override void Act(ClassifierTarget target)
     {
-        try
+        var destination = Environment!.Value;
+        var from = StoreFor(target.Environment);
+        var to = StoreFor(destination);
+        var stored = StoredVersion(from, target);
+        var what = $"{target.WikibaseId}/{target.ClassifierId} {stored.Manifest.Version} from {target.Environment.Name()} to {destination.Name()}";
+        if (!Confirm(destination, what, "Copy the model version"))
         {
-            var (wikibaseId, classifierId, version, source) = InputObject is not null
-                ? (InputObject.WikibaseId, InputObject.ClassifierId, (ModelVersion?)ModelVersion.Parse(InputObject.Version), EnvironmentNames.Parse(InputObject.Environment))
-                : (WikibaseId!, ClassifierId!, Version is null ? null : ModelVersion.Parse(Version), SourceEnvironment);
-            var what = $"{wikibaseId}/{classifierId} {(version?.ToString() ?? "(newest)")} from {source.Name()} to {Environment.Name()}";
-            if (!ShouldProcess(what, "Copy the model version") || !ConfirmProduction(Environment, Force, $"Copy {what}?"))
-            {
-                return;
-            }
-            var from = StoreFor(source);
-            var to = StoreFor(Environment);
-            var copy = RunWithProgress($"Copying {what}", (p, ct) => ClassifierLifecycle.CopyAsync(from, to, wikibaseId, classifierId, version, p, ct));
-            WriteVerbose($"Copied to {copy.WikibaseId}/{copy.ClassifierId} {copy.Version} in {copy.Environment}.");
-            if (PassThru)
-            {
-                WriteObject(copy);
-            }
+            return;
         }
-        catch (KgException e)
+        var copy = RunWithProgress($"Copying {what}", (p, ct) => ClassifierLifecycle.CopyAsync(from, to, stored, p, ct));
+        WriteVerbose(copy.Created
+            ? $"Copied to {copy.Classifier.WikibaseId}/{copy.Classifier.ClassifierId} {copy.Classifier.Version} in {destination.Name()}."
+            : $"{destination.Name()} already has the same model as {copy.Classifier.Version}; nothing was copied.");
+        if (PassThru)
         {
-            WriteKgError(e, (object?)InputObject ?? $"{WikibaseId}/{ClassifierId}");
+            WriteObject(copy.Classifier);
         }
     }
 }

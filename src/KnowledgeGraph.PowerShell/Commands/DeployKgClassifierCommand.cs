@@ -4,22 +4,14 @@ using KnowledgeGraph.Concepts;
 using KnowledgeGraph.Environments;
 using KnowledgeGraph.Lifecycle;
 using KnowledgeGraph.PowerShell.Arguments;
-using KnowledgeGraph.Registry;
-using KnowledgeGraph.Specs;
 using KnowledgeGraph.Training;
 
 namespace KnowledgeGraph.PowerShell.Commands;
 
-/// <summary>A concept's deployment failed: what was done so far, and why it stopped.</summary>
-internal sealed class DeployFailure(DeployResult result, KgException inner)
-    : KgException(inner.ErrorId, inner.Kind, inner.Message, inner.Target, inner)
-{
-    public DeployResult Result { get; } = result;
-    public KgException Inner { get; } = inner;
-}
-
 /// <summary>Deploy-KgClassifier: for each concept, trains a classifier and promotes it with a profile; then updates the
-/// environment's spec file once. A failure on one concept never stops the others.</summary>
+/// environment's spec file once. The core plans the batch (every concept read, the profile checked), the command
+/// confirms it, then applies it. A failure on one concept never stops the others, and errors are written only after the
+/// spec update, so -ErrorAction Stop cannot cut a batch off between its promotions and its spec.</summary>
 [Cmdlet(VerbsLifecycle.Deploy, "KgClassifier", SupportsShouldProcess = true)]
 [OutputType(typeof(DeployResult))]
 public sealed class DeployKgClassifierCommand : KgCmdlet
@@ -29,18 +21,27 @@ public sealed class DeployKgClassifierCommand : KgCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateWikibaseId]
     [ArgumentCompleter(typeof(WikibaseIdCompleter))]
-    public string[] WikibaseId { get; set; } = [];
+    public WikibaseIdInput[] WikibaseId { get; set; } = [];
 
-    [Parameter(Mandatory = true)]
+    [Parameter(Mandatory = true, Position = 1)]
     [KgEnvironmentTransformation]
-    public KgEnvironment Environment { get; set; }
+    [ArgumentCompleter(typeof(EnvironmentCompleter))]
+    public EnvironmentName Environment { get; set; }
 
     [Parameter(Mandatory = true)]
-    [ValidateSet("primary", "experimental", "retired")]
+    [ValidateSet(typeof(ClassifiersProfileValues))]
     public string AddClassifiersProfile { get; set; } = "";
 
     [Parameter]
+    [ValidateSet(typeof(ClassifierTypeNames))]
     public ClassifierType ClassifierType { get; set; } = ClassifierType.Keyword;
+
+    /// <summary>Unlabelled passages of the kind the classifiers will run on, to draw negatives from (learned types).
+    /// Default: $env:KG_CORPUS_PATH, else Set-KgEnvironment -CorpusPath; an empty value trains without a corpus.</summary>
+    [Parameter]
+    [AllowEmptyCollection]
+    [AllowEmptyString]
+    public string[]? CorpusPath { get; set; }
 
     [Parameter]
     public string? ConceptPath { get; set; }
@@ -70,81 +71,75 @@ public sealed class DeployKgClassifierCommand : KgCmdlet
     [Parameter]
     public int Seed { get; set; } = 42;
 
-    protected override void ProcessRecord() => _ids.AddRange(WikibaseId);
+    protected override void Process() => _ids.AddRange(WikibaseIdInput.Texts(WikibaseId)!);
 
-    protected override void EndProcessing()
+    /// <summary>How each concept is trained (one object, passed through to every training of the batch).</summary>
+    private DeployTraining Training => new()
     {
-        var ids = _ids.Distinct(StringComparer.Ordinal).ToList();
+        Type = ClassifierType,
+        Options = new LearnedOptions { Device = Device, Seed = Seed },
+        CorpusPaths = TrainingCorpus(CorpusPath, IsBound(nameof(CorpusPath)), ClassifierType),
+    };
+
+    protected override void End()
+    {
         // Everything that can be checked is checked before anything is trained.
+        DeployPlan plan;
         string? specFolder = null;
-        EnvironmentStore store;
-        MetadataChange profile;
         try
         {
-            profile = RegistryRules.Normalise(new MetadataChange { AddProfiles = [AddClassifiersProfile] });
             if (!NoSpecUpdate)
             {
-                specFolder = SpecFolder.Resolve(ResolveOptionalPath(SpecPath), SessionState.Path.CurrentFileSystemLocation.ProviderPath);
+                specFolder = LocateSpecFolder(SpecPath);
             }
-            store = StoreFor(Environment);
+            plan = Deployment.Plan(StoreFor(Environment), _ids, ConceptSource.Resolve(ResolveOptionalPath(ConceptPath)), AddClassifiersProfile, Training);
         }
         catch (KgException e)
         {
             ThrowKgError(e);
             return;
         }
-        var approved = ids.Where(id => ShouldProcess($"{id} in {Environment.Name()}", $"Train a {ClassifierType} classifier and promote it as {profile.AddProfiles[0]}")).ToList();
-        if (approved.Count == 0 || !ConfirmProduction(Environment, Force, $"Deploy {approved.Count} classifier(s) to production?"))
+        var profile = plan.Profile.AddProfiles[0];
+        var approved = plan.Items.Where(i => ShouldProcess($"{i.WikibaseId} in {Environment.Name()}", $"Train a {ClassifierType} classifier and promote it as {profile}")).ToList();
+        if (approved.Count == 0 || !ShouldChange(Environment, $"{approved.Count} classifier(s)", "Deploy", Force))
         {
             return;
         }
-        var concepts = ConceptSource.Resolve(ResolveOptionalPath(ConceptPath));
-        var options = new LearnedOptions { Device = Device, Seed = Seed };
-        var outcomes = RunParallel($"Deploying {approved.Count} classifier(s) to {Environment.Name()}", approved, ThrottleLimit, id => $"Deploying {id}",
-            async (id, progress, ct) =>
-            {
-                var result = new DeployResult { WikibaseId = id, Environment = Environment.Name() };
-                try
-                {
-                    var concept = concepts.Get(Identifiers.WikibaseId.Parse(id));
-                    var request = new TrainingRequest { Concept = concept, Type = ClassifierType, Environment = Environment, Options = options };
-                    var trained = await Trainers.Service.TrainAsync(request, store, null, progress, ct).ConfigureAwait(false);
-                    result = result with { Trained = true, ClassifierId = trained.ClassifierId, Version = trained.Version, SpanF1 = trained.SpanF1 };
-                    progress.Report(WorkProgress.Step($"Promoting {trained.ClassifierId} {trained.Version} as {profile.AddProfiles[0]}", 1, 1));
-                    var stored = await store.Models.GetRequiredAsync(id, trained.ClassifierId, Identifiers.ModelVersion.Parse(trained.Version), ct).ConfigureAwait(false);
-                    var promoted = await ClassifierLifecycle.PublishAsync(store, stored, profile, ct).ConfigureAwait(false);
-                    return result with { Promoted = true, RegistryVersion = promoted.RegistryVersion, ClassifiersProfile = promoted.ClassifiersProfile };
-                }
-                catch (KgException e)
-                {
-                    // Keep what was done (trained, not promoted) with the error.
-                    throw new DeployFailure(result with { Error = e.Message, ErrorId = e.ErrorId }, e);
-                }
-            });
-        var promotedAny = false;
+        var outcomes = RunParallel($"Deploying {approved.Count} classifier(s) to {Environment.Name()}", approved, ThrottleLimit, i => $"Deploying {i.WikibaseId}",
+            (item, progress, ct) => Deployment.DeployAsync(plan, item, Trainers.Service, progress, ct));
+        var results = new List<DeployResult>();
+        var errors = new List<(KgException Error, string Target)>();
         for (var i = 0; i < approved.Count; i++)
         {
             var (result, error) = outcomes[i];
             if (error is DeployFailure failure)
             {
-                WriteKgError(failure.Inner, approved[i]);
+                errors.Add((failure.Inner, approved[i].WikibaseId));
                 result = failure.Result;
             }
-            promotedAny |= result!.Promoted;
-            WriteObject(result);
+            else if (error is not null)
+            {
+                errors.Add((error, approved[i].WikibaseId));
+                result = new DeployResult { WikibaseId = approved[i].WikibaseId, Environment = Environment, Error = error.Message, ErrorId = error.ErrorId };
+            }
+            results.Add(result!);
         }
-        if (specFolder is not null && promotedAny)
+        // The spec first: whatever was promoted is listed before any error can stop the command.
+        if (specFolder is not null && results.Any(r => r.Promoted))
         {
             try
             {
-                var plan = RunWithProgress($"Updating the {Environment.Name()} spec", (p, ct) => SpecUpdater.PlanAsync(store, specFolder, p, ct));
-                var written = SpecUpdater.Apply(plan);
-                WriteVerbose($"{written.Path}: {written.Entries} entries{(written.Changed ? $", +{written.LinesAdded} -{written.LinesRemoved} lines" : ", unchanged")}.");
+                UpdateSpec(plan.Store, specFolder, confirmed: true, Force);
             }
             catch (KgException e)
             {
-                WriteKgError(e, Environment.Name());
+                errors.Add((e, Environment.Name()));
             }
+        }
+        WriteObject(results, enumerateCollection: true);
+        foreach (var (error, target) in errors)
+        {
+            WriteKgError(error, target);
         }
     }
 }

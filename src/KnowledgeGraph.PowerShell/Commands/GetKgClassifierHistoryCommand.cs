@@ -5,7 +5,8 @@ using KnowledgeGraph.Registry;
 
 namespace KnowledgeGraph.PowerShell.Commands;
 
-/// <summary>Get-KgClassifierHistory: a concept's registry records in an environment, oldest first.</summary>
+/// <summary>Get-KgClassifierHistory: a concept's registry records in an environment, oldest first (the hash chain is
+/// checked on the way: an edited log is an error).</summary>
 [Cmdlet(VerbsCommon.Get, "KgClassifierHistory")]
 [OutputType(typeof(RegistryHistoryEntry))]
 public sealed class GetKgClassifierHistoryCommand : KgCmdlet
@@ -13,24 +14,26 @@ public sealed class GetKgClassifierHistoryCommand : KgCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateWikibaseId]
     [ArgumentCompleter(typeof(WikibaseIdCompleter))]
-    public string[] WikibaseId { get; set; } = [];
-
-    /// <summary>The environments to read; all four when omitted.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    [KgEnvironmentTransformation]
-    public KgEnvironment[]? Environment { get; set; }
+    public WikibaseIdInput[] WikibaseId { get; set; } = [];
 
     /// <summary>Only records about this classifier.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
     [ValidateClassifierId]
     [ArgumentCompleter(typeof(ClassifierIdCompleter))]
     public string? ClassifierId { get; set; }
 
-    protected override void ProcessRecord()
+    /// <summary>The environments to read; all four when omitted.</summary>
+    [Parameter(Position = 2, ValueFromPipelineByPropertyName = true)]
+    [KgEnvironmentTransformation(AllowWildcards = true)]
+    [ArgumentCompleter(typeof(EnvironmentCompleter))]
+    [SupportsWildcards]
+    public EnvironmentName[]? Environment { get; set; }
+
+    protected override void Process()
     {
-        foreach (var env in Environment ?? [.. EnvironmentNames.All])
+        foreach (var env in EnvironmentName.All(Environment) ?? [.. EnvironmentNames.All])
         {
-            foreach (var id in WikibaseId)
+            foreach (var id in WikibaseIdInput.Texts(WikibaseId)!)
             {
                 try
                 {

@@ -5,58 +5,83 @@ using KnowledgeGraph.PowerShell.Arguments;
 
 namespace KnowledgeGraph.PowerShell.Commands;
 
-/// <summary>Get-KgConcept: reads concepts (with their labelled passages) in the original JSON format.</summary>
+/// <summary>Get-KgConcept: reads concepts (with their labelled passages) in the original JSON format, by Wikibase ID
+/// (wildcards allowed), by label (wildcards allowed), or from concept files piped from Get-ChildItem.</summary>
 [Cmdlet(VerbsCommon.Get, "KgConcept")]
 [OutputType(typeof(Concept))]
 public sealed class GetKgConceptCommand : KgCmdlet
 {
     /// <summary>The concepts to read; all concepts of the folder when omitted.</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [ValidateWikibaseId]
+    [ValidateWikibaseId(AllowWildcards = true)]
     [ArgumentCompleter(typeof(WikibaseIdCompleter))]
-    public string[]? WikibaseId { get; set; }
+    [SupportsWildcards]
+    public WikibaseIdInput[]? WikibaseId { get; set; }
 
-    /// <summary>A folder of &lt;Qid&gt;.json files, or one concept file.</summary>
-    [Parameter]
-    [Alias("ConceptPath")]
+    /// <summary>A folder of &lt;Qid&gt;.json files, or one concept file (also bound from files piped by Get-ChildItem).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("ConceptPath", "FullName", "PSPath")]
     public string? Path { get; set; }
 
-    protected override void ProcessRecord()
+    /// <summary>Only concepts with a label (preferred or alternative) matching this pattern, in any case.</summary>
+    [Parameter]
+    [SupportsWildcards]
+    public string[]? Label { get; set; }
+
+    protected override void Process()
     {
+        var ids = WikibaseIdInput.Texts(WikibaseId);
         var source = ConceptSource.Resolve(ResolveOptionalPath(Path));
-        if (WikibaseId is null || WikibaseId.Length == 0)
+        ErrorTarget = source.Path;
+        var patterns = ids?.Where(WildcardPattern.ContainsWildcardCharacters).Select(p => new WildcardPattern(p, WildcardOptions.IgnoreCase)).ToArray() ?? [];
+        if (ids is null || ids.Length == 0 || patterns.Length > 0)
         {
-            if (!source.IsFile && !Directory.Exists(source.Path))
+            if (source.IsFile)
             {
-                ThrowKgError(Error("ConceptFolderNotFound", KgErrorKind.ObjectNotFound,
-                    $"The concept folder '{source.Path}' ({source.Origin}) does not exist. Pass -Path, or set $env:KG_CONCEPT_PATH, to a folder of <Qid>.json concept files.", source.Path));
+                // One file: its concept, whatever its ID (a concept may have none).
+                Write(ConceptSource.ReadFile(source.Path), null);
+                return;
             }
-            foreach (var id in source.ListIds())
+            if (!Directory.Exists(source.Path))
             {
-                WriteConcept(source, id);
+                throw Error("ConceptFolderNotFound", KgErrorKind.ObjectNotFound,
+                    $"The concept folder '{source.Path}' ({source.Origin}) does not exist. Pass -Path, or set $env:KG_CONCEPT_PATH, to a folder of <Qid>.json concept files.", source.Path);
+            }
+            var exact = ids?.Where(id => !WildcardPattern.ContainsWildcardCharacters(id)).ToHashSet(StringComparer.Ordinal);
+            foreach (var id in source.ListIds().Where(i => ids is null || ids.Length == 0 || exact!.Contains(i.Value) || patterns.Any(p => p.IsMatch(i.Value))))
+            {
+                Get(source, id);
             }
             return;
         }
-        foreach (var text in WikibaseId)
+        foreach (var text in ids)
         {
-            WriteConcept(source, Identifiers.WikibaseId.Parse(text));
+            Get(source, Identifiers.WikibaseId.Parse(text));
         }
     }
 
-    private void WriteConcept(ConceptSource source, WikibaseId id)
+    private void Get(ConceptSource source, WikibaseId id)
     {
         try
         {
-            var concept = source.Get(id);
-            if (concept.HadDuplicateNegativeLabels)
-            {
-                WriteWarning($"{id} lists a negative label more than once; duplicates were dropped.");
-            }
-            WriteObject(concept);
+            Write(source.Get(id), id);
         }
         catch (KgException e)
         {
             WriteKgError(e, id.Value);
         }
+    }
+
+    private void Write(Concept concept, WikibaseId? id)
+    {
+        if (Label is { Length: > 0 } && !Label.Select(l => new WildcardPattern(l, WildcardOptions.IgnoreCase)).Any(p => concept.AllLabels.Any(p.IsMatch)))
+        {
+            return;
+        }
+        if (concept.HadDuplicateNegativeLabels)
+        {
+            WriteWarning($"{id?.Value ?? concept.PreferredLabel} lists a negative label more than once; duplicates were dropped.");
+        }
+        WriteObject(concept);
     }
 }

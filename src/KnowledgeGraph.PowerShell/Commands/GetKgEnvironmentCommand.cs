@@ -10,24 +10,17 @@ namespace KnowledgeGraph.PowerShell.Commands;
 [OutputType(typeof(EnvironmentInfo))]
 public sealed class GetKgEnvironmentCommand : KgCmdlet
 {
-    /// <summary>The environments to show (any spelling); all four when omitted.</summary>
+    /// <summary>The environments to show (any spelling, or a wildcard); all four when omitted.</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [KgEnvironmentTransformation]
-    public KgEnvironment[]? Environment { get; set; }
+    [KgEnvironmentTransformation(AllowWildcards = true)]
+    [ArgumentCompleter(typeof(EnvironmentCompleter))]
+    [SupportsWildcards]
+    public EnvironmentName[]? Environment { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
-        KgSettings settings;
-        try
-        {
-            settings = KgSettings.Load();
-        }
-        catch (KgException e)
-        {
-            ThrowKgError(e);
-            return;
-        }
-        foreach (var env in Environment ?? [.. EnvironmentNames.All])
+        var settings = KgSettings.Load();
+        foreach (var env in EnvironmentName.All(Environment) ?? [.. EnvironmentNames.All])
         {
             try
             {

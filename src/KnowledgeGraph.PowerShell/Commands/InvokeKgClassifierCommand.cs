@@ -46,6 +46,7 @@ public sealed class InvokeKgClassifierCommand : KgCmdlet
     [Parameter(ParameterSetName = ConceptSet)]
     [Parameter(ParameterSetName = ConceptPassageSet)]
     [Parameter(ParameterSetName = WikibaseIdSet)]
+    [ValidateSet(typeof(ClassifierTypeNames))]
     public ClassifierType ClassifierType { get; set; } = ClassifierType.Keyword;
 
     /// <summary>Texts to classify.</summary>
@@ -66,7 +67,7 @@ public sealed class InvokeKgClassifierCommand : KgCmdlet
     [Parameter(ParameterSetName = WikibaseIdSet, ValueFromPipeline = true)]
     public LabelledPassage[]? InputObject { get; set; }
 
-    protected override void BeginProcessing() => _resolver = new ClassifierResolver(() => Stores);
+    protected override void Begin() => _resolver = new ClassifierResolver(() => Stores);
 
     protected override void StopProcessing()
     {
@@ -74,20 +75,12 @@ public sealed class InvokeKgClassifierCommand : KgCmdlet
         _resolver?.Dispose();
     }
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
-        IClassifier classifier;
-        try
-        {
-            classifier = Classifier is not null
-                ? _resolver!.Resolve(Classifier, StopToken)
-                : _resolver!.Resolve(Concept, WikibaseId, ResolveOptionalPath(ConceptPath), ClassifierType);
-        }
-        catch (KgException e)
-        {
-            WriteKgError(e, (object?)WikibaseId ?? Concept?.WikibaseId);
-            return;
-        }
+        ErrorTarget = (object?)WikibaseId ?? (object?)Concept?.WikibaseId ?? Classifier;
+        var classifier = Classifier is not null
+            ? _resolver!.Resolve(Classifier, StopToken)
+            : _resolver!.Resolve(Concept, WikibaseId, ResolveOptionalPath(ConceptPath), ClassifierType);
 
         if (InputObject is { Length: > 0 })
         {
@@ -102,29 +95,47 @@ public sealed class InvokeKgClassifierCommand : KgCmdlet
             ThrowKgError(Error("NoInput", KgErrorKind.InvalidArgument,
                 "Give the text to classify: -Text, -InputPath (a JSONL or JSON file of passages), or passages (or strings) piped in."));
         }
-        var passages = new List<LabelledPassage>();
-        if (Text is not null)
+        foreach (var text in Text ?? [])
         {
-            passages.AddRange(Text.Select(t => new LabelledPassage(t)));
+            Buffer(classifier, new LabelledPassage(text));
         }
         if (InputPath is not null)
         {
-            try
+            // Streamed: passages are read, classified and written a batch at a time, in file order, so memory stays
+            // flat however large the file is.
+            var path = ResolvePath(InputPath);
+            var activity = $"Classifying {path}";
+            var read = 0;
+            foreach (var passage in PassageFile.Stream(path))
             {
-                passages.AddRange(PassageFile.Read(ResolvePath(InputPath)));
+                Buffer(classifier, passage);
+                if (++read % BatchSize == 0)
+                {
+                    WriteProgress(new ProgressRecord(2, activity, $"{read:N0} passages"));
+                }
             }
-            catch (KgException e)
+            Flush();
+            if (read >= BatchSize)
             {
-                ThrowKgError(e);
+                WriteProgress(new ProgressRecord(2, activity, "Done") { RecordType = ProgressRecordType.Completed });
             }
         }
-        Classify(classifier, passages, showProgress: passages.Count > BatchSize);
+        else
+        {
+            Flush();
+        }
     }
 
-    protected override void EndProcessing()
+    protected override void End()
     {
-        Flush();
-        _resolver?.Dispose();
+        try
+        {
+            Flush();
+        }
+        finally
+        {
+            _resolver?.Dispose();
+        }
     }
 
     private void Buffer(IClassifier classifier, LabelledPassage passage)
@@ -145,42 +156,12 @@ public sealed class InvokeKgClassifierCommand : KgCmdlet
     {
         if (_batch.Count > 0 && _batchClassifier is not null)
         {
-            Classify(_batchClassifier, [.. _batch], showProgress: false);
+            var predictions = _batchClassifier.Predict(_batch.Select(p => p.Text).ToArray());
+            for (var i = 0; i < _batch.Count; i++)
+            {
+                WriteObject(_batch[i].WithSpans(predictions[i]));
+            }
         }
         _batch.Clear();
-    }
-
-    private void Classify(IClassifier classifier, IReadOnlyList<LabelledPassage> passages, bool showProgress)
-    {
-        var activity = $"Classifying passages for {classifier.Concept.WikibaseId} with {classifier.Name} {classifier.Id}";
-        for (var start = 0; start < passages.Count; start += BatchSize)
-        {
-            var chunk = passages.Skip(start).Take(BatchSize).ToArray();
-            if (showProgress)
-            {
-                WriteProgress(new ProgressRecord(2, activity, $"{start} of {passages.Count} passages")
-                {
-                    PercentComplete = 100 * start / passages.Count,
-                });
-            }
-            IReadOnlyList<IReadOnlyList<Span>> predictions;
-            try
-            {
-                predictions = classifier.Predict(chunk.Select(p => p.Text).ToArray());
-            }
-            catch (KgException e)
-            {
-                ThrowKgError(e);
-                return;
-            }
-            for (var i = 0; i < chunk.Length; i++)
-            {
-                WriteObject(chunk[i].WithSpans(predictions[i]));
-            }
-        }
-        if (showProgress)
-        {
-            WriteProgress(new ProgressRecord(2, activity, "Done") { RecordType = ProgressRecordType.Completed });
-        }
     }
 }

@@ -25,6 +25,7 @@ public sealed class InvokeKgTrainingCommand : KgCmdlet
     public KgEnvironment Environment { get; set; }
 
     [Parameter]
+    [ValidateSet(typeof(ClassifierTypeNames))]
     public ClassifierType ClassifierType { get; set; } = ClassifierType.Keyword;
 
     [Parameter]
@@ -59,17 +60,26 @@ public sealed class InvokeKgTrainingCommand : KgCmdlet
     [ValidateRange(1, 1000)]
     public int? MaxEpochs { get; set; }
 
-    /// <summary>JSONL (or JSON) files of labelled passages to learn from besides the concept's own.</summary>
+    /// <summary>JSONL (or JSON) files of labelled passages to learn from besides the concept's own, or reviewed samples.</summary>
     [Parameter]
     public string[]? TrainingDataPath { get; set; }
 
-    protected override void ProcessRecord()
+    /// <summary>Unlabelled passages of the kind the classifier will run on (files or folders), to draw negatives from.
+    /// Default: $env:KG_CORPUS_PATH, else Set-KgEnvironment -CorpusPath; an empty value trains without a corpus.</summary>
+    [Parameter]
+    [AllowEmptyCollection]
+    [AllowEmptyString]
+    public string[]? CorpusPath { get; set; }
+
+    protected override void Process()
     {
         var service = Trainers.Service;
         IReadOnlyList<LabelledPassage> extra;
+        IReadOnlyList<string> corpus;
         try
         {
-            extra = (TrainingDataPath ?? []).SelectMany(p => PassageFile.Read(ResolvePath(p))).ToArray();
+            extra = (TrainingDataPath ?? []).SelectMany(p => TrainingDataFile.Read(ResolvePath(p))).ToArray();
+            corpus = TrainingCorpus(CorpusPath, IsBound(nameof(CorpusPath)), ClassifierType);
         }
         catch (KgException e)
         {
@@ -90,6 +100,7 @@ public sealed class InvokeKgTrainingCommand : KgCmdlet
                     Evaluate = !NoEvaluate,
                     ExtraTrainingData = extra,
                     Options = new LearnedOptions { Device = Device, Seed = Seed, Threads = ThreadCount, Epochs = MaxEpochs },
+                    CorpusPaths = corpus,
                 };
                 if (LocalOnly)
                 {

@@ -1,45 +1,30 @@
 using System.Management.Automation;
 using KnowledgeGraph.Environments;
+using KnowledgeGraph.Identifiers;
 using KnowledgeGraph.Lifecycle;
 using KnowledgeGraph.PowerShell.Arguments;
 using KnowledgeGraph.Registry;
+using KnowledgeGraph.Specs;
 
 namespace KnowledgeGraph.PowerShell.Commands;
 
 /// <summary>Set-KgClassifierMetadata: changes the spec metadata (sources not to run on, GPU requirement, classifiers
-/// profile) of the promoted version of a classifier in an environment.</summary>
+/// profile) of the promoted version of a classifier in an environment. Each promoted registry version is changed once
+/// per command, however many piped objects lead to it; a piped version that is not the promoted one is an error that
+/// names the promoted one.</summary>
 [Cmdlet(VerbsCommon.Set, "KgClassifierMetadata", SupportsShouldProcess = true, DefaultParameterSetName = InputObjectSet)]
 [OutputType(typeof(ClassifierInfo))]
-public sealed class SetKgClassifierMetadataCommand : KgCmdlet
+public sealed class SetKgClassifierMetadataCommand : ClassifierCmdlet
 {
-    private const string ByIdSet = "ById";
-    private const string InputObjectSet = "InputObject";
-    private const string Sources = "sabin,cclw,cpr,af,cif,gcf,gef,oep,unfccc,uncdb,iccn";
-
-    [Parameter(ParameterSetName = ByIdSet, Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-    [ValidateWikibaseId]
-    [ArgumentCompleter(typeof(WikibaseIdCompleter))]
-    public string? WikibaseId { get; set; }
-
-    [Parameter(ParameterSetName = ByIdSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
-    [ValidateClassifierId]
-    [ArgumentCompleter(typeof(ClassifierIdCompleter))]
-    public string? ClassifierId { get; set; }
-
-    [Parameter(ParameterSetName = ByIdSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
-    [KgEnvironmentTransformation]
-    public KgEnvironment Environment { get; set; }
-
-    /// <summary>A classifier from Get-KgClassifier; its promoted version in its environment is changed.</summary>
-    [Parameter(ParameterSetName = InputObjectSet, Mandatory = true, ValueFromPipeline = true)]
-    public ClassifierInfo? InputObject { get; set; }
+    private readonly HashSet<(KgEnvironment, string, string)> _done = [];
+    private MetadataChange? _change;
 
     [Parameter]
-    [ValidateSet("sabin", "cclw", "cpr", "af", "cif", "gcf", "gef", "oep", "unfccc", "uncdb", "iccn")]
+    [ValidateSet(typeof(DontRunOnSourceValues))]
     public string[] AddDontRunOn { get; set; } = [];
 
     [Parameter]
-    [ValidateSet("sabin", "cclw", "cpr", "af", "cif", "gcf", "gef", "oep", "unfccc", "uncdb", "iccn")]
+    [ValidateSet(typeof(DontRunOnSourceValues))]
     public string[] RemoveDontRunOn { get; set; } = [];
 
     /// <summary>Empty the list first (with -AddDontRunOn: replace it).</summary>
@@ -53,22 +38,17 @@ public sealed class SetKgClassifierMetadataCommand : KgCmdlet
     public SwitchParameter ClearRequireGpu { get; set; }
 
     [Parameter]
-    [ValidateSet("primary", "experimental", "retired")]
+    [ValidateSet(typeof(ClassifiersProfileValues))]
     public string[] AddClassifiersProfile { get; set; } = [];
 
     [Parameter]
-    [ValidateSet("primary", "experimental", "retired")]
+    [ValidateSet(typeof(ClassifiersProfileValues))]
     public string[] RemoveClassifiersProfile { get; set; } = [];
 
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    [Parameter]
-    public SwitchParameter Force { get; set; }
-
-    private MetadataChange? _change;
-
-    protected override void BeginProcessing()
+    protected override void Begin()
     {
         if (RequireGpu && ClearRequireGpu)
         {
@@ -93,37 +73,47 @@ public sealed class SetKgClassifierMetadataCommand : KgCmdlet
         if (_change!.IsEmpty)
         {
             ThrowKgError(Error("NoChangeRequested", KgErrorKind.InvalidArgument,
-                $"Say what to change: -AddDontRunOn, -RemoveDontRunOn or -ClearDontRunOn (sources: {Sources.Replace(",", ", ", StringComparison.Ordinal)}), -RequireGpu or -ClearRequireGpu, -AddClassifiersProfile or -RemoveClassifiersProfile."));
+                $"Say what to change: -AddDontRunOn, -RemoveDontRunOn or -ClearDontRunOn (sources: {string.Join(", ", DontRunOnSources.All)}), -RequireGpu or -ClearRequireGpu, -AddClassifiersProfile or -RemoveClassifiersProfile."));
         }
     }
 
-    protected override void ProcessRecord()
+    protected override void Act(ClassifierTarget target)
     {
-        var (wikibaseId, classifierId, envText) = InputObject is not null
-            ? (InputObject.WikibaseId, InputObject.ClassifierId, InputObject.Environment)
-            : (WikibaseId!, ClassifierId!, Environment.Name());
-        try
+        var store = StoreFor(target.Environment);
+        var classifierId = target.ClassifierId!;
+        if (target.Input is { } input)
         {
-            var env = EnvironmentNames.Parse(envText);
-            var store = StoreFor(env);
-            var what = $"{wikibaseId}/{classifierId} (promoted) in {env.Name()}";
-            if (!ShouldProcess(what, $"Set metadata: {_change}") || !ConfirmProduction(env, Force, $"Change the metadata of {what} ({_change})?"))
+            var state = RunWithProgress($"Reading the registry of {input.WikibaseId}", (_, ct) => store.Registry.GetAsync(input.WikibaseId, ct));
+            var promoted = state.Promoted.FirstOrDefault(e => e.ClassifierId == classifierId);
+            if (promoted is null || promoted.ManifestSha256 != input.ManifestSha256)
             {
-                return;
-            }
-            var (classifier, changed) = RunWithProgress($"Updating {what}", (_, ct) => ClassifierLifecycle.SetMetadataAsync(store, wikibaseId, classifierId, _change!, ct));
-            if (!changed)
-            {
-                WriteVerbose($"{what} already has that metadata; nothing changed.");
-            }
-            if (PassThru)
-            {
-                WriteObject(classifier);
+                throw Error("NotPromotedVersion", KgErrorKind.InvalidOperation,
+                    $"{input.WikibaseId}/{classifierId} {input.Version} is not the promoted version in {target.Environment.Name()}, and metadata is kept on the promoted version: "
+                    + (promoted is null
+                        ? $"{classifierId} is not promoted there. Promote it first with Publish-KgClassifier."
+                        : $"the promoted version is {promoted.ModelVersion} (registry {promoted.RegistryVersion}). Pipe Get-KgClassifier -Promoted to change it."),
+                    input);
             }
         }
-        catch (KgException e)
+        // Once per promoted classifier and environment, however many piped versions lead to it.
+        if (!_done.Add((target.Environment, target.WikibaseId, classifierId)))
         {
-            WriteKgError(e, (object?)InputObject ?? $"{wikibaseId}/{classifierId}");
+            WriteVerbose($"{target.WikibaseId}/{classifierId} in {target.Environment.Name()} was already changed by this command.");
+            return;
+        }
+        var what = $"{target.WikibaseId}/{classifierId} (promoted) in {target.Environment.Name()}";
+        if (!Confirm(target.Environment, what, $"Set metadata: {_change}"))
+        {
+            return;
+        }
+        var (classifier, changed) = RunWithProgress($"Updating {what}", (_, ct) => ClassifierLifecycle.SetMetadataAsync(store, target.WikibaseId, classifierId, _change!, ct));
+        if (!changed)
+        {
+            WriteVerbose($"{what} already has that metadata; nothing changed.");
+        }
+        if (PassThru)
+        {
+            WriteObject(classifier);
         }
     }
 }

@@ -15,7 +15,8 @@ public sealed class SetKgEnvironmentCommand : KgCmdlet
     /// <summary>The environments to configure; the defaults of all four when omitted.</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [KgEnvironmentTransformation]
-    public KgEnvironment[]? Environment { get; set; }
+    [ArgumentCompleter(typeof(EnvironmentCompleter))]
+    public EnvironmentName[]? Environment { get; set; }
 
     /// <summary>s3://bucket[/prefix] or a local folder; {value} and {name} are replaced by the environment's value or name.</summary>
     [Parameter]
@@ -38,6 +39,13 @@ public sealed class SetKgEnvironmentCommand : KgCmdlet
     [Parameter]
     public SwitchParameter ForcePathStyle { get; set; }
 
+    /// <summary>The corpus (files or folders of unlabelled passages) that learned classifiers draw negatives from when a
+    /// command names none: one setting for the home folder, whichever environments are named. An empty value clears it.</summary>
+    [Parameter]
+    [AllowEmptyCollection]
+    [AllowEmptyString]
+    public string[]? CorpusPath { get; set; }
+
     /// <summary>Forget the existing settings of the environments (or the defaults) before applying the others.</summary>
     [Parameter]
     public SwitchParameter Reset { get; set; }
@@ -45,18 +53,9 @@ public sealed class SetKgEnvironmentCommand : KgCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
-        KgSettings settings;
-        try
-        {
-            settings = KgSettings.Load();
-        }
-        catch (KgException e)
-        {
-            ThrowKgError(e);
-            return;
-        }
+        var settings = KgSettings.Load();
         var scopes = Environment is null ? [(KgEnvironment?)null] : Environment.Select(e => (KgEnvironment?)e).ToArray();
         var updated = settings;
         foreach (var scope in scopes)
@@ -64,7 +63,7 @@ public sealed class SetKgEnvironmentCommand : KgCmdlet
             var current = Reset ? new EnvironmentSettings() : scope is null ? updated.Defaults : updated.For(scope.Value);
             var next = current with
             {
-                Store = Value(nameof(Store), Store, current.Store),
+                Store = Absolute(Value(nameof(Store), Store, current.Store)),
                 ProfileName = Value(nameof(ProfileName), ProfileName, current.ProfileName),
                 Region = Value(nameof(Region), Region, current.Region),
                 EndpointUrl = Value(nameof(EndpointUrl), EndpointUrl, current.EndpointUrl),
@@ -73,26 +72,44 @@ public sealed class SetKgEnvironmentCommand : KgCmdlet
             Validate(next, scope);
             updated = updated.With(scope, next);
         }
+        if (IsBound(nameof(CorpusPath)))
+        {
+            var corpus = (CorpusPath ?? []).Where(p => !string.IsNullOrWhiteSpace(p)).Select(ResolvePath).ToArray();
+            try
+            {
+                if (corpus.Length > 0) Corpus.CorpusReader.ResolveFiles(corpus);
+            }
+            catch (KgException e)
+            {
+                ThrowKgError(e);
+            }
+            updated = updated with { CorpusPaths = corpus };
+        }
         var target = Environment is null ? "the defaults of every environment" : string.Join(", ", Environment.Select(e => e.Name()));
         if (!ShouldProcess(target, $"Update the module's settings in {KgPaths.SettingsFile}"))
         {
             return;
         }
-        try
-        {
-            updated.Save();
-        }
-        catch (KgException e)
-        {
-            ThrowKgError(e);
-        }
+        updated.Save();
         if (PassThru)
         {
-            foreach (var env in Environment ?? [.. EnvironmentNames.All])
+            foreach (var env in EnvironmentName.All(Environment) ?? [.. EnvironmentNames.All])
             {
                 WriteObject(EnvironmentInfo.From(EnvironmentConfiguration.Resolve(env, updated)));
             }
         }
+    }
+
+    /// <summary>A folder store given as a relative path is saved absolute, resolved against the current location (not
+    /// the process's), so that it means the same folder from anywhere later.</summary>
+    private string? Absolute(string? store)
+    {
+        if (store is null || store.Contains("://", StringComparison.Ordinal) || store.StartsWith("file:", StringComparison.OrdinalIgnoreCase)
+            || store.StartsWith('~') || System.IO.Path.IsPathRooted(store))
+        {
+            return store;
+        }
+        return System.IO.Path.GetFullPath(store, CurrentDirectory);
     }
 
     /// <summary>An unbound parameter keeps the current value; an empty string clears it.</summary>
@@ -110,9 +127,9 @@ public sealed class SetKgEnvironmentCommand : KgCmdlet
                     StoreLocation.Parse(EnvironmentConfiguration.ExpandPattern(s.Store, env));
                 }
             }
-            if (s.EndpointUrl is not null && (!Uri.TryCreate(s.EndpointUrl, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
+            if (s.EndpointUrl is not null)
             {
-                throw Error("InvalidEndpointUrl", KgErrorKind.InvalidArgument, $"'{s.EndpointUrl}' is not an endpoint URL: use http(s)://host[:port], such as http://127.0.0.1:7480.", s.EndpointUrl);
+                EnvironmentConfiguration.CheckEndpoint(s.EndpointUrl, "-EndpointUrl");
             }
             if (s.Region is not null && !System.Text.RegularExpressions.Regex.IsMatch(s.Region, "^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$"))
             {

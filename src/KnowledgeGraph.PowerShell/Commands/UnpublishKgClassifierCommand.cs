@@ -7,82 +7,49 @@ using KnowledgeGraph.Registry;
 
 namespace KnowledgeGraph.PowerShell.Commands;
 
-/// <summary>Unpublish-KgClassifier (demote): stops a promoted registry version from being used in an environment. When
-/// the target is ambiguous it refuses and lists the candidates.</summary>
+/// <summary>Unpublish-KgClassifier (demote): stops a promoted registry version from being used in an environment. The
+/// demotion is planned first (refusing, with the candidates, when the target is ambiguous), confirmed, then applied to
+/// exactly that registry version.</summary>
 [Cmdlet(VerbsData.Unpublish, "KgClassifier", SupportsShouldProcess = true, DefaultParameterSetName = InputObjectSet)]
 [OutputType(typeof(PromotionResult))]
-public sealed class UnpublishKgClassifierCommand : KgCmdlet
+public sealed class UnpublishKgClassifierCommand : ClassifierCmdlet
 {
-    private const string ByIdSet = "ById";
-    private const string InputObjectSet = "InputObject";
-
-    [Parameter(ParameterSetName = ByIdSet, Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-    [ValidateWikibaseId]
-    [ArgumentCompleter(typeof(WikibaseIdCompleter))]
-    public string? WikibaseId { get; set; }
-
-    [Parameter(ParameterSetName = ByIdSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
-    [KgEnvironmentTransformation]
-    public KgEnvironment Environment { get; set; }
+    /// <summary>Which promoted classifier of the concept (optional: needed only when several are promoted).</summary>
+    [Parameter(ParameterSetName = ByIdSet, Position = 1, ValueFromPipelineByPropertyName = true)]
+    [ValidateClassifierId]
+    [ArgumentCompleter(typeof(ClassifierIdCompleter))]
+    public override string? ClassifierId { get; set; }
 
     /// <summary>The registry version to demote (vN, as in the spec file's wandb_registry_version).</summary>
     [Parameter(ParameterSetName = ByIdSet, ValueFromPipelineByPropertyName = true)]
-    public string? RegistryVersion { get; set; }
-
-    [Parameter(ParameterSetName = ByIdSet, ValueFromPipelineByPropertyName = true)]
-    [ValidateClassifierId]
-    [ArgumentCompleter(typeof(ClassifierIdCompleter))]
-    public string? ClassifierId { get; set; }
+    [ModelVersionTransformation("registry version")]
+    [ArgumentCompleter(typeof(RegistryVersionCompleter))]
+    public ModelVersion? RegistryVersion { get; set; }
 
     [Parameter(ParameterSetName = ByIdSet)]
-    [ValidateSet("primary", "experimental", "retired")]
+    [ValidateSet(typeof(ClassifiersProfileValues))]
     public string? ClassifiersProfile { get; set; }
 
-    /// <summary>A promoted classifier from Get-KgClassifier -Promoted.</summary>
-    [Parameter(ParameterSetName = InputObjectSet, Mandatory = true, ValueFromPipeline = true)]
-    public ClassifierInfo? InputObject { get; set; }
-
-    [Parameter]
-    public SwitchParameter Force { get; set; }
-
-    protected override void ProcessRecord()
+    protected override void Act(ClassifierTarget target)
     {
-        try
+        DemotionTarget demotion;
+        if (target.Input is { } input)
         {
-            string wikibaseId;
-            KgEnvironment env;
-            DemotionTarget target;
-            if (InputObject is not null)
+            if (input.RegistryVersion is not { } rv || !input.Promoted)
             {
-                if (InputObject.RegistryVersion is null || !InputObject.Promoted)
-                {
-                    throw Error("NotPromoted", KgErrorKind.InvalidOperation,
-                        $"{InputObject.WikibaseId}/{InputObject.ClassifierId} {InputObject.Version} is not promoted in {InputObject.Environment}.", InputObject);
-                }
-                (wikibaseId, env) = (InputObject.WikibaseId, EnvironmentNames.Parse(InputObject.Environment));
-                target = new DemotionTarget(ModelVersion.Parse(InputObject.RegistryVersion, "registry version"));
+                throw Error("NotPromoted", KgErrorKind.InvalidOperation, $"{input} is not promoted.", input);
             }
-            else
-            {
-                (wikibaseId, env) = (WikibaseId!, Environment);
-                target = new DemotionTarget(RegistryVersion is null ? null : ModelVersion.Parse(RegistryVersion, "registry version"), ClassifierId, ClassifiersProfile);
-            }
-            var store = StoreFor(env);
-            // Resolve the target now (refusing when ambiguous), then demote exactly that registry version.
-            var state = RunWithProgress($"Reading the registry of {wikibaseId}", (_, ct) => store.Registry.GetAsync(wikibaseId, ct));
-            var record = RegistryRules.Demote(state, env, target);
-            var entry = state.Find(record.RegistryVersion)!;
-            var what = $"{wikibaseId} registry {entry.RegistryVersion} ({entry.ClassifierId} {entry.ModelVersion}, {entry.Profile}) in {env.Name()}";
-            if (!ShouldProcess(what, "Demote") || !ConfirmProduction(env, Force, $"Demote {what}?"))
-            {
-                return;
-            }
-            WriteObject(RunWithProgress($"Demoting {what}", (_, ct) =>
-                ClassifierLifecycle.UnpublishAsync(store, wikibaseId, new DemotionTarget(entry.RegistryVersion), ct)));
+            demotion = new DemotionTarget(rv);
         }
-        catch (KgException e)
+        else
         {
-            WriteKgError(e, (object?)InputObject ?? WikibaseId);
+            demotion = new DemotionTarget(RegistryVersion, ClassifierId, ClassifiersProfile);
+        }
+        var store = StoreFor(target.Environment);
+        var plan = RunWithProgress($"Reading the registry of {target.WikibaseId}", (_, ct) => ClassifierLifecycle.PlanDemotionAsync(store, target.WikibaseId, demotion, ct));
+        if (Confirm(target.Environment, plan.Description, "Demote"))
+        {
+            WriteObject(RunWithProgress($"Demoting {plan.Description}", (_, ct) => ClassifierLifecycle.DemoteAsync(store, plan, ct)));
         }
     }
 }

@@ -2,11 +2,11 @@ using System.Management.Automation;
 using KnowledgeGraph.Environments;
 using KnowledgeGraph.Lifecycle;
 using KnowledgeGraph.PowerShell.Arguments;
-using KnowledgeGraph.Specs;
 
 namespace KnowledgeGraph.PowerShell.Commands;
 
-/// <summary>Update-KgInferenceSpec: writes classifier_specs/v2/&lt;environment&gt;.yaml from each environment's registry.</summary>
+/// <summary>Update-KgInferenceSpec: writes classifier_specs/v2/&lt;environment&gt;.yaml from each environment's registry.
+/// Without -Environment (and without pipeline input) all four; piped input that turns out empty writes nothing.</summary>
 [Cmdlet(VerbsData.Update, "KgInferenceSpec", SupportsShouldProcess = true)]
 [OutputType(typeof(SpecUpdateResult))]
 public sealed class UpdateKgInferenceSpecCommand : KgCmdlet
@@ -15,8 +15,9 @@ public sealed class UpdateKgInferenceSpecCommand : KgCmdlet
 
     /// <summary>The environments whose spec to write; all four when omitted.</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [KgEnvironmentTransformation]
-    public KgEnvironment[]? Environment { get; set; }
+    [KgEnvironmentTransformation(AllowWildcards = true)]
+    [ArgumentCompleter(typeof(EnvironmentCompleter))]
+    public EnvironmentName[]? Environment { get; set; }
 
     /// <summary>The classifier_specs folder (holding v2/); else $env:KG_SPEC_PATH, else the nearest classifier_specs at or above the current location.</summary>
     [Parameter]
@@ -25,44 +26,30 @@ public sealed class UpdateKgInferenceSpecCommand : KgCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    protected override void ProcessRecord() => _environments.AddRange(Environment ?? []);
+    /// <summary>Do not ask for confirmation (production).</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
 
-    protected override void EndProcessing()
+    protected override void Process() => _environments.AddRange(EnvironmentName.All(Environment) ?? []);
+
+    protected override void End()
     {
-        string folder;
-        try
+        // An empty pipeline means "nothing", not "everything": only a command with no input at all writes all four.
+        if (_environments.Count == 0 && MyInvocation.ExpectingInput)
         {
-            folder = SpecFolder.Resolve(ResolveOptionalPath(Path), SessionState.Path.CurrentFileSystemLocation.ProviderPath);
-        }
-        catch (KgException e)
-        {
-            ThrowKgError(e);
+            WriteVerbose("No environment came through the pipeline; no spec file was written.");
             return;
         }
+        var folder = LocateSpecFolder(Path);
         foreach (var env in _environments.Count == 0 ? EnvironmentNames.All : _environments.Distinct())
         {
+            ErrorTarget = env.Name();
             try
             {
-                var store = StoreFor(env);
-                var plan = RunWithProgress($"Reading the registry of {env.Name()}", (p, ct) => SpecUpdater.PlanAsync(store, folder, p, ct));
-                if (!plan.Changed)
+                var result = UpdateSpec(StoreFor(env), folder, confirmed: false, Force);
+                if (PassThru && result is not null)
                 {
-                    WriteVerbose($"{plan.Path} is up to date ({plan.Entries.Count} entries).");
-                }
-                else if (ShouldProcess(
-                    $"Update {plan.Path} ({plan.Entries.Count} entries, +{plan.LinesAdded} -{plan.LinesRemoved} lines):{System.Environment.NewLine}{plan.Diff}",
-                    $"Update {plan.Path} ({plan.Entries.Count} entries, +{plan.LinesAdded} -{plan.LinesRemoved} lines)?",
-                    "Update the inference spec"))
-                {
-                    SpecUpdater.Apply(plan);
-                }
-                else
-                {
-                    continue;
-                }
-                if (PassThru)
-                {
-                    WriteObject(SpecUpdater.Result(plan));
+                    WriteObject(result);
                 }
             }
             catch (KgException e)
