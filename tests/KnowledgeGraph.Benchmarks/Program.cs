@@ -10,6 +10,8 @@ return args.FirstOrDefault() switch
     "realtext" => await RealTextBenchmark.RunAsync(args[1..]),
     "corpus-cost" => CorpusCost.Run(args[1..]),
     "small" => await SmallDataBenchmark.RunAsync(args[1..]),
+    "inference-data" => InferenceBenchmark.Data(args[1..]),
+    "inference-matching" => InferenceBenchmark.Matching(args[1..]),
     _ => Usage(),
 };
 
@@ -22,6 +24,8 @@ static int Usage()
     Console.Error.WriteLine("       KnowledgeGraph.Benchmarks realtext --data <shared data folder> --worker <worker> [--types SpanTagger,PassageClassifier] [--seeds 42] [--sweep true] [--settings JSON]");
     Console.Error.WriteLine("       KnowledgeGraph.Benchmarks small --data <shared data folder> --worker <worker> [--seeds 1,2,3]");
     Console.Error.WriteLine("       KnowledgeGraph.Benchmarks corpus-cost --data <shared data folder> [--mode time|big] [--gigabytes 1]");
+    Console.Error.WriteLine("       KnowledgeGraph.Benchmarks inference-data --data <shared data folder> --out <folder> [--copies N]");
+    Console.Error.WriteLine("       KnowledgeGraph.Benchmarks inference-matching --concepts <folder> --documents <folder> [--runs N]");
     Console.Error.WriteLine("       KnowledgeGraph.Benchmarks populate --store <folder or s3://bucket/prefix> [--endpoint URL --profile NAME] [--count N] [--environment NAME]");
     return 2;
 }

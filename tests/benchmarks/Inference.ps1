@@ -1,0 +1,150 @@
+#Requires -Version 7.6
+<#
+.SYNOPSIS
+    Inference at corpus scale: Invoke-KgInference with 20 keyword and 2 learned classifiers over the Global Stocktake
+    corpus as parser-output documents. Prints passage-classifications per second end to end, rerun time, and memory
+    against the number of documents.
+
+.DESCRIPTION
+    The documents are generated here (not committed) by tests/KnowledgeGraph.Benchmarks inference-data from
+    ../shared/data/corpus/gst-sentences.jsonl.gz: sentences grouped by document_id, one text block per sentence. The 20
+    keyword classifiers are Q787, the 6 concepts of the keyword-conformance set and 13 topic concepts written for the
+    benchmark; the 2 learned ones are a SpanTagger trained on Q787 and a PassageClassifier trained on the module's
+    example concept (Q787 has no negative passages to learn from). All are trained and promoted
+    in sandbox of a throwaway home, with the embedded store; results go to fresh output folders on the same disk.
+
+    Figures:
+    - matching alone (the reference): the 20 keyword classifiers over the same passages in a plain .NET process, no I/O;
+    - end to end: Invoke-KgInference in this pwsh (module imported, one warm-up run first), keyword spec, default
+      -ThrottleLimit (1) and -ThrottleLimit 2, median of -Runs runs, each into a fresh output folder: passages x
+      classifiers / wall time, every file written included;
+    - rerun: the same command again over the finished output folder (everything is up to date), against the first run;
+    - all 22 classifiers (keyword + learned) once, and its rerun;
+    - memory: peak working set of a fresh pwsh running the keyword spec over 1x, 2x and 4x the documents.
+
+    dotnet pwsh ./tests/benchmarks/Inference.ps1
+#>
+[CmdletBinding()]
+param(
+    [string] $ModuleManifest = (Join-Path $PSScriptRoot '../../out/KnowledgeGraph/KnowledgeGraph.psd1'),
+    [string] $Configuration = 'Release',
+    [string] $SharedData = (Join-Path $PSScriptRoot '../../../shared/data'),
+    [int] $Runs = 3,
+    # Skip the learned classifiers (training them takes about a minute, running them over 50,256 passages longer).
+    [switch] $KeywordOnly,
+    [string] $WorkFolder = (Join-Path ([IO.Path]::GetTempPath()) ('kg-inference-bench-' + [guid]::NewGuid().ToString('N').Substring(0, 8)))
+)
+
+$ErrorActionPreference = 'Stop'
+if (-not (Test-Path (Join-Path $SharedData 'corpus/gst-sentences.jsonl.gz'))) { throw "The shared data is missing: $SharedData" }
+$ModuleManifest = (Resolve-Path $ModuleManifest).Path
+$project = Join-Path $PSScriptRoot '../KnowledgeGraph.Benchmarks'
+New-Item -ItemType Directory $WorkFolder -Force | Out-Null
+
+& dotnet build $project -c $Configuration --nologo -v quiet | Out-Null
+if ($LASTEXITCODE) { throw "Building the benchmark project failed ($LASTEXITCODE)." }
+$bench = Join-Path $project "bin/$Configuration/net10.0/KnowledgeGraph.Benchmarks.dll"
+foreach ($copies in 1, 2, 4) {
+    & dotnet $bench inference-data --data $SharedData --out $WorkFolder --copies $copies
+    if ($LASTEXITCODE) { throw "Generating the documents failed ($LASTEXITCODE)." }
+}
+"load average at the start: $((Get-Content /proc/loadavg -ErrorAction SilentlyContinue) -split ' ' | Select-Object -First 3)"
+$documents = Join-Path $WorkFolder 'documents'
+$concepts = Join-Path $WorkFolder 'concepts'
+& dotnet $bench inference-matching --concepts $concepts --documents $documents --runs $Runs
+if ($LASTEXITCODE) { throw "The matching reference failed ($LASTEXITCODE)." }
+
+$env:KG_HOME = Join-Path $WorkFolder 'home'
+$env:KG_CONCEPT_PATH = $concepts
+Import-Module $ModuleManifest
+$ids = Get-ChildItem $concepts -Filter 'Q*.json' | ForEach-Object BaseName
+$ids | Invoke-KgTraining -Environment sandbox -NoEvaluate | Publish-KgClassifier -AddClassifiersProfile primary | Out-Null
+$keywordSpecs = Join-Path $WorkFolder 'specs-keyword'
+New-Item -ItemType Directory (Join-Path $keywordSpecs 'v2') -Force | Out-Null
+Update-KgInferenceSpec sandbox -Path $keywordSpecs
+
+function Measure-Inference([string] $Specs, [string] $Output, [string] $Documents = $documents, [hashtable] $Extra = @{}) {
+    $self = Get-Process -Id $PID
+    $cpu = $self.TotalProcessorTime
+    $sw = [System.Diagnostics.Stopwatch]::StartNew()
+    $rows = Invoke-KgInference -Environment sandbox -DocumentPath $Documents -SpecPath $Specs -OutputPath $Output @Extra
+    $sw.Stop()
+    $self.Refresh()
+    $classifications = ($rows | Measure-Object -Property Passages -Sum).Sum
+    [pscustomobject]@{
+        Seconds         = $sw.Elapsed.TotalSeconds
+        CpuSeconds      = ($self.TotalProcessorTime - $cpu).TotalSeconds
+        Classifications = $classifications
+        PerSecond       = $classifications / $sw.Elapsed.TotalSeconds
+        Files           = ($rows | Measure-Object -Property Documents -Sum).Sum
+        UpToDate        = ($rows | Measure-Object -Property UpToDate -Sum).Sum
+    }
+}
+
+function Write-Figures([string] $Name, [object[]] $Measured) {
+    $rates = @($Measured.PerSecond | Sort-Object)
+    $seconds = @($Measured.Seconds | Sort-Object)
+    $cpu = @($Measured.CpuSeconds | Sort-Object)
+    $median = [int][Math]::Floor($rates.Count / 2)
+    '{0}: median {1:N0} passage-classifications/s (min {2:N0}, max {3:N0}); median {4:N2} s wall and {5:N2} s CPU of this process for {6:N0} classifications, {7:N0} labelled-passages files' -f $Name,
+        $rates[$median], $rates[0], $rates[-1], $seconds[$median], $cpu[$median], $Measured[0].Classifications, $Measured[0].Files
+}
+
+$run = 0
+function New-Output { $script:run++; Join-Path $WorkFolder "out-$script:run" }
+
+$warm = Measure-Inference $keywordSpecs (New-Output)   # warm-up: JIT, regex compilation, first loads
+Write-Figures 'first run in the session (JIT, patterns compiled), 20 keyword classifiers, -ThrottleLimit 1' @($warm)
+foreach ($throttle in 1, 2) {
+    $measured = foreach ($i in 1..$Runs) { Measure-Inference $keywordSpecs (New-Output) -Extra @{ ThrottleLimit = $throttle } }
+    Write-Figures "end to end, 20 keyword classifiers, -ThrottleLimit $throttle" $measured
+    $last = Join-Path $WorkFolder "out-$run"
+    $reruns = foreach ($i in 1..$Runs) { Measure-Inference $keywordSpecs $last -Extra @{ ThrottleLimit = $throttle } }
+    $rerun = @($reruns.Seconds | Sort-Object)[[int][Math]::Floor($Runs / 2)]
+    $first = @($measured.Seconds | Sort-Object)[[int][Math]::Floor($Runs / 2)]
+    'rerun, everything up to date, -ThrottleLimit {0}: median {1:N3} s = {2:P1} of the first run ({3:N0} pairs up to date, {4} files classified)' -f $throttle, $rerun, ($rerun / $first), $reruns[0].UpToDate, $reruns[0].Files
+    "load average now: $((Get-Content /proc/loadavg -ErrorAction SilentlyContinue) -split ' ' | Select-Object -First 3)"
+}
+
+if (-not $KeywordOnly) {
+    # The learned models' speed does not depend on how long they trained: a few epochs suffice here. Q787 has no
+    # negative passages for a passage classifier, so that one learns the module's example concept.
+    $tagger = Invoke-KgTraining Q787 -Environment sandbox -ClassifierType SpanTagger -Device Cpu -MaxEpochs 3
+    $tagger | Publish-KgClassifier -AddClassifiersProfile experimental | Out-Null
+    $examples = Join-Path (Split-Path $ModuleManifest) 'examples/concepts'
+    $passage = Invoke-KgTraining Q9001 -Environment sandbox -ConceptPath $examples -ClassifierType PassageClassifier -Device Cpu -MaxEpochs 3
+    $passage | Publish-KgClassifier -AddClassifiersProfile primary | Out-Null
+    $allSpecs = Join-Path $WorkFolder 'specs-all'
+    New-Item -ItemType Directory (Join-Path $allSpecs 'v2') -Force | Out-Null
+    Update-KgInferenceSpec sandbox -Path $allSpecs
+    $output = New-Output
+    $sw = [System.Diagnostics.Stopwatch]::StartNew()
+    $rows = Invoke-KgInference -Environment sandbox -DocumentPath $documents -SpecPath $allSpecs -OutputPath $output -ThrottleLimit 2
+    $sw.Stop()
+    foreach ($r in $rows | Where-Object ClassifierName -ne 'KeywordClassifier') {
+        '{0} {1} ({2}, {3}): {4:N0} passages, {5:N0} positive' -f $r.WikibaseId, $r.ClassifierId, $r.ClassifierName, $r.Device, $r.Passages, $r.PositivePassages
+    }
+    $all = ($rows | Measure-Object -Property Passages -Sum).Sum
+    '22 classifiers (20 keyword + 2 learned), -ThrottleLimit 2: {0:N1} s for {1:N0} passage-classifications ({2:N0}/s)' -f $sw.Elapsed.TotalSeconds, $all, ($all / $sw.Elapsed.TotalSeconds)
+    $again = Measure-Inference $allSpecs $output -Extra @{ ThrottleLimit = 2 }
+    'rerun of the 22, everything up to date: {0:N3} s = {1:P2} of the first run' -f $again.Seconds, ($again.Seconds / $sw.Elapsed.TotalSeconds)
+}
+
+# Memory: a fresh pwsh per size, so that each peak is its own.
+$pwsh = Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')
+foreach ($copies in 1, 2, 4) {
+    $folder = $copies -eq 1 ? $documents : (Join-Path $WorkFolder "documents-x$copies")
+    $count = @(Get-ChildItem $folder -Filter *.json).Count
+    $script = @"
+Import-Module '$ModuleManifest'
+`$rows = Invoke-KgInference -Environment sandbox -DocumentPath '$folder' -SpecPath '$keywordSpecs' -OutputPath '$(New-Output)' -ThrottleLimit 2
+`$p = Get-Process -Id `$PID
+'{0} {1} {2}' -f `$p.PeakWorkingSet64, [GC]::GetGCMemoryInfo().PauseTimePercentage, ((`$rows | Measure-Object -Property Passages -Sum).Sum)
+"@
+    $out = & $pwsh -NoProfile -NonInteractive -Command $script
+    if ($LASTEXITCODE) { throw "The memory run over $count documents failed." }
+    $peak, $pause, $classified = "$out".Trim() -split ' '
+    'memory, {0:N0} documents ({1:N0} passage-classifications): peak working set {2:N0} MB' -f $count, [long]$classified, ([long]$peak / 1MB)
+}
+"machine: $([Environment]::ProcessorCount) cores, $([System.Runtime.InteropServices.RuntimeInformation]::OSDescription), .NET $([Environment]::Version), $(Get-Date -Format 'yyyy-MM-dd HH:mm'), load average at the end: $((Get-Content /proc/loadavg -ErrorAction SilentlyContinue) -split ' ' | Select-Object -First 3)"
+Remove-Item $WorkFolder -Recurse -Force
