@@ -43,7 +43,9 @@ Describe 'Remove-KgClassifier on the <Kind> store' -ForEach $StoreKinds {
 
     It 'collects the blobs a killed upload left behind' -Skip:(-not $Available) {
         $child = Start-KgChild 'Invoke-KgTraining Q9001 -Environment labs' @{ KG_TEST_WRITE_DELAY_MS = '1500' }
-        Start-Sleep -Seconds 4   # past the first blob (about 1.5 s), before the manifest
+        # Past the first blob, before the manifest (each write takes 1.5 s more): waiting for it, not for a fixed time,
+        # holds on a loaded machine too. Within the grace period the collection only counts, it removes nothing.
+        Wait-Until { (Remove-KgClassifier -Environment labs -UnreferencedBlobs).BlobsSpared -gt 0 } -Seconds 120
         $child.Process.Kill()
         $child.Process.WaitForExit()
         Get-KgClassifier Q9001 -Environment labs -AllVersions | Should -BeNullOrEmpty
