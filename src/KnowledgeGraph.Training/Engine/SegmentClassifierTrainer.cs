@@ -10,7 +10,18 @@ namespace KnowledgeGraph.Training;
 /// <summary>What a segment classifier's settings tell its training, besides the loop.</summary>
 internal interface ISegmentTrainingSettings
 {
-    LoopSettings Loop();
+    double LearningRate { get; }
+    double WeightDecay { get; }
+    double WarmupFraction { get; }
+    int MaxEpochs { get; }
+    int MinSteps { get; }
+    int Patience { get; }
+    int BatchSize { get; }
+    /// <summary>Batches whose gradients add up before each optimiser step.</summary>
+    int AccumulationSteps => 1;
+    /// <summary>Corpus negatives per epoch, and when to search for hard negatives (a fraction of the epochs).</summary>
+    int NegativesPerEpoch { get; }
+    double MineAt { get; }
     /// <summary>Hard negatives to keep from the mining search.</summary>
     int HardNegatives { get; }
     /// <summary>Whether the corpus's near misses (passages using words of the spans) are searched for hard negatives too.</summary>
@@ -53,7 +64,19 @@ internal static class SegmentClassifierTrainer
         var loop = new TrainingLoop<Example<TFeatures>>
         {
             Network = model.Network,
-            Settings = settings.Loop(),
+            Settings = new LoopSettings
+            {
+                LearningRate = settings.LearningRate,
+                WeightDecay = settings.WeightDecay,
+                WarmupFraction = settings.WarmupFraction,
+                MaxEpochs = settings.MaxEpochs,
+                MinSteps = settings.MinSteps,
+                Patience = settings.Patience,
+                BatchSize = settings.BatchSize,
+                AccumulationSteps = settings.AccumulationSteps,
+                NegativesPerEpoch = settings.NegativesPerEpoch,
+                MineAt = settings.MineAt,
+            },
             Loss = batch =>
             {
                 using var labels = tensor(batch.Select(e => e.Label).ToArray()).to(device);

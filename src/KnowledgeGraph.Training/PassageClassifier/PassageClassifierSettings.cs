@@ -40,18 +40,6 @@ public sealed record PassageClassifierSettings : ILearnedSettings<PassageClassif
     /// <summary>These settings with a hard cap of <paramref name="epochs"/> epochs (no minimum number of steps).</summary>
     public PassageClassifierSettings WithEpochLimit(int epochs) => this with { MaxEpochs = epochs, MinSteps = 0 };
 
-    public LoopSettings Loop() => new()
-    {
-        LearningRate = LearningRate,
-        WeightDecay = WeightDecay,
-        WarmupFraction = WarmupFraction,
-        MaxEpochs = MaxEpochs,
-        MinSteps = MinSteps,
-        Patience = Patience,
-        BatchSize = BatchSize,
-        NegativesPerEpoch = NegativesPerEpoch,
-        MineAt = MineAt,
-    };
 
     public string Canonical() => string.Join(",",
         $"buckets={Buckets}x{Dim}", $"cnn={Filters}x{Kernel}", $"ngrams={MinNgram}-{MaxNgram}", $"tokens={MaxTokens}",

@@ -39,19 +39,6 @@ public sealed record TransformerSettings : ILearnedSettings<TransformerSettings>
 
     public TransformerSettings WithEpochLimit(int epochs) => this with { MaxEpochs = epochs, MinSteps = 0 };
 
-    public LoopSettings Loop() => new()
-    {
-        LearningRate = LearningRate,
-        WeightDecay = WeightDecay,
-        WarmupFraction = WarmupFraction,
-        MaxEpochs = MaxEpochs,
-        MinSteps = MinSteps,
-        Patience = Patience,
-        BatchSize = BatchSize,
-        AccumulationSteps = AccumulationSteps,
-        NegativesPerEpoch = NegativesPerEpoch,
-        MineAt = MineAt,
-    };
 
     public string Canonical() => string.Join(",",
         $"encoder={Encoder}", $"tokens={I(MaxTokens)}", $"frozen={I(FrozenLayers)}", $"dropout={PythonStr.Float(Dropout)}",
