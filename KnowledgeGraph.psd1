@@ -22,6 +22,7 @@
         'Import-KgInferenceSpec'
         'Invoke-KgClassifier'
         'Invoke-KgTraining'
+        'Invoke-KgTrainingTask'
         'Publish-KgClassifier'
         'Remove-KgClassifier'
         'Set-KgClassifierMetadata'

@@ -10,4 +10,7 @@ public interface IKgInfrastructure
 
     /// <summary>Opens S3 stores (AWSSDK.S3).</summary>
     Storage.IObjectStoreFactory S3 { get; }
+
+    /// <summary>Writes Kubernetes Jobs for training batches (KubernetesClient's models).</summary>
+    Batches.IKubernetesJobWriter KubernetesJobs { get; }
 }

@@ -9,4 +9,6 @@ public sealed class KgInfrastructure : IKgInfrastructure
     public IClassifierSpecParser SpecParser { get; } = new Yaml.YamlClassifierSpecParser();
 
     public Storage.IObjectStoreFactory S3 { get; } = new S3.S3StoreFactory();
+
+    public Batches.IKubernetesJobWriter KubernetesJobs { get; } = new Kubernetes.KubernetesJobWriter();
 }

@@ -1,20 +1,25 @@
 using System.Management.Automation;
+using KnowledgeGraph.Batches;
 using KnowledgeGraph.Classification;
 using KnowledgeGraph.Concepts;
 using KnowledgeGraph.Configuration;
 using KnowledgeGraph.Environments;
 using KnowledgeGraph.Identifiers;
+using KnowledgeGraph.Lifecycle;
 using KnowledgeGraph.PowerShell.Arguments;
 using KnowledgeGraph.Training;
 
 namespace KnowledgeGraph.PowerShell.Commands;
 
 /// <summary>Invoke-KgTraining: trains a classifier for a concept, evaluates it on the concept's labelled passages and
-/// stores it (model, run record, evaluation) as a new version in the environment's store.</summary>
+/// stores it (model, run record, evaluation) as a new version in the environment's store; with -Scheduler, the concepts
+/// train as one batch on a cluster and the command returns its job.</summary>
 [Cmdlet(VerbsLifecycle.Invoke, "KgTraining", SupportsShouldProcess = true)]
-[OutputType(typeof(TrainingResult))]
-public sealed class InvokeKgTrainingCommand : KgCmdlet
+[OutputType(typeof(TrainingResult), typeof(Jobs.KgBatchJob))]
+public sealed class InvokeKgTrainingCommand : ScheduledTrainingCmdlet
 {
+    private readonly List<DeployItem> _batch = [];
+
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateWikibaseId]
     [ArgumentCompleter(typeof(WikibaseIdCompleter))]
@@ -71,6 +76,8 @@ public sealed class InvokeKgTrainingCommand : KgCmdlet
     [AllowEmptyString]
     public string[]? CorpusPath { get; set; }
 
+    protected override void Begin() => CheckSchedulerParameters(nameof(LocalOnly), nameof(OutputPath));
+
     protected override void Process()
     {
         var service = Trainers.Service;
@@ -89,6 +96,11 @@ public sealed class InvokeKgTrainingCommand : KgCmdlet
         foreach (var text in WikibaseId)
         {
             var id = Identifiers.WikibaseId.Parse(text);
+            if (OnCluster)
+            {
+                Collect(id, extra, corpus);
+                continue;
+            }
             try
             {
                 var concept = ConceptSource.Resolve(ResolveOptionalPath(ConceptPath)).Get(id);
@@ -121,6 +133,50 @@ public sealed class InvokeKgTrainingCommand : KgCmdlet
             {
                 WriteKgError(e, text);
             }
+        }
+    }
+
+    private BatchTraining? _training;
+    private KgEnvironment? _batchEnvironment;
+
+    /// <summary>A concept for the batch: read now (a missing one is refused with its error) and confirmed one by one.</summary>
+    private void Collect(Identifiers.WikibaseId id, IReadOnlyList<LabelledPassage> extra, IReadOnlyList<string> corpus)
+    {
+        _training ??= new BatchTraining
+        {
+            Type = ClassifierType,
+            Options = new LearnedOptions { Device = Device, Seed = Seed, Threads = ThreadCount, Epochs = MaxEpochs },
+            Evaluate = !NoEvaluate,
+            CorpusPaths = corpus,
+            ExtraTrainingData = extra,
+        };
+        _batchEnvironment ??= Environment;
+        if (_batchEnvironment != Environment)
+        {
+            WriteKgError(Error("MixedBatchEnvironments", KgErrorKind.InvalidArgument,
+                $"{id} is for {Environment.Name()}, but this batch trains for {_batchEnvironment.Value.Name()}: a batch is for one environment. Submit {Environment.Name()}'s concepts in a command of their own.", id.Value));
+            return;
+        }
+        if (_batch.Any(i => i.WikibaseId == id.Value)
+            || !ShouldProcess($"{id} ({ClassifierType}) in {Environment.Name()}", $"Train on {Scheduler} and store a new version"))
+        {
+            return;
+        }
+        try
+        {
+            _batch.Add(new DeployItem(id.Value, ConceptSource.Resolve(ResolveOptionalPath(ConceptPath)).Get(id), null));
+        }
+        catch (KgException e)
+        {
+            _batch.Add(new DeployItem(id.Value, null, e));
+        }
+    }
+
+    protected override void End()
+    {
+        if (OnCluster && _batch.Count > 0 && _training is not null)
+        {
+            SubmitBatch(StoreFor(_batchEnvironment!.Value), _batch, _training, null, new Jobs.TrainingCompletion());
         }
     }
 }
