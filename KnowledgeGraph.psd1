@@ -15,6 +15,7 @@
         'Compare-KgClassifier'
         'Copy-KgClassifier'
         'Deploy-KgClassifier'
+        'Export-KgJobDefinition'
         'Get-KgClassifier'
         'Get-KgClassifierHistory'
         'Get-KgConcept'
