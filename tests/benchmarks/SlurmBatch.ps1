@@ -35,11 +35,11 @@ $env:KG_HOME = $kgHome
 $example = Get-Content (Join-Path (Split-Path $ModuleManifest) 'examples/concepts/Q9001.json') -Raw
 $ids = 1..$Count | ForEach-Object { "Q$(9100 + $_)" }
 foreach ($id in $ids) { $example.Replace('"Q9001"', "`"$id`"") | Set-Content (Join-Path $concepts "$id.json") }
-$profile = if ($env:KG_TEST_S3_PROFILE) { $env:KG_TEST_S3_PROFILE } else { 'kgtest' }
+$s3Profile = if ($env:KG_TEST_S3_PROFILE) { $env:KG_TEST_S3_PROFILE } else { 'kgtest' }
 
 function Measure-Deploy([string] $Type, [switch] $Slurm) {
     $bucket = New-TestBucket
-    Set-KgEnvironment -Store "s3://$bucket/{name}" -EndpointUrl $env:KG_TEST_S3_ENDPOINT -ProfileName $profile | Out-Null
+    Set-KgEnvironment -Store "s3://$bucket/{name}" -EndpointUrl $env:KG_TEST_S3_ENDPOINT -ProfileName $s3Profile | Out-Null
     $sw = [Diagnostics.Stopwatch]::StartNew()
     if ($Slurm) {
         $job = $ids | Deploy-KgClassifier -Environment labs -AddClassifiersProfile primary -ClassifierType $Type -ConceptPath $concepts -NoSpecUpdate -Scheduler Slurm

@@ -44,7 +44,7 @@ Describe 'The container image' -Tag 'Container' {
     }
 
     It 'starts pwsh with the module imported' -Skip:(-not $HasContainer) {
-        $out = & podman run --rm $Pushed -NonInteractive -Command '(Get-Module KnowledgeGraph).Version.ToString(); (Get-Command -Module KnowledgeGraph).Count' 2>&1
+        $out = & podman run --rm $Pushed -NonInteractive -Command '(Get-Module KnowledgeGraph).Version.ToString(); (Get-Command -Module KnowledgeGraph).Count' 2>$null
         $LASTEXITCODE | Should -Be 0
         $out[0] | Should -Be (Import-PowerShellDataFile $ModuleManifest).ModuleVersion
         [int]$out[1] | Should -Be (Get-Command -Module KnowledgeGraph).Count
