@@ -6,6 +6,7 @@ using KnowledgeGraph.Environments;
 using KnowledgeGraph.PowerShell.Arguments;
 using KnowledgeGraph.Text;
 using KnowledgeGraph.Training;
+using JobDefinition = KnowledgeGraph.Batches.JobDefinition;
 
 namespace KnowledgeGraph.PowerShell.Commands;
 
