@@ -4,6 +4,7 @@ using KnowledgeGraph.Classification;
 using KnowledgeGraph.Concepts;
 using KnowledgeGraph.Environments;
 using KnowledgeGraph.PowerShell.Arguments;
+using KnowledgeGraph.PowerShell.Loading;
 using KnowledgeGraph.Text;
 using KnowledgeGraph.Training;
 using JobDefinition = KnowledgeGraph.Batches.JobDefinition;
