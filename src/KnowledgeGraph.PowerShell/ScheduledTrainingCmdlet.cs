@@ -132,9 +132,9 @@ public abstract class ScheduledTrainingCmdlet : KgCmdlet
                 return;
             }
         }
-        var children = submitted.SelectMany(s => Enumerable.Range(0, s.Batch.Count).Select(i =>
-            new KgBatchTaskJob(command, s.Batch.WikibaseIds[i], s.Batch.Id, i, () => Cancel(scheduler, s.Job, i)))).ToArray();
         var monitor = submitted.Count == 0 ? null : new BatchMonitor(new StoreProvider(Stores.Settings, () => Dependencies.Infrastructure.S3).For(store.Environment), scheduler, submitted);
+        var children = submitted.SelectMany(s => Enumerable.Range(0, s.Batch.Count).Select(i =>
+            new KgBatchTaskJob(command, s.Batch.WikibaseIds[i], s.Batch.Id, i, () => Cancel(monitor!, s.Job, i)))).ToArray();
         var name = submitted.Count == 0 ? "KgBatch" : $"KgBatch-{submitted[0].Batch.Id}";
         var job = new KgBatchJob(command, name, store.Environment, monitor, children, refused, completion);
         WriteVerbose($"Submitted {children.Length} task(s) as {job.Location}; batches {string.Join(", ", job.BatchIds)} in {store.Objects.Location}; logs in {string.Join(", ", job.LogFolders)}.");
@@ -167,10 +167,10 @@ public abstract class ScheduledTrainingCmdlet : KgCmdlet
         return File.Exists(apphost) ? [apphost] : ["dotnet", Path.Combine(home, "pwsh.dll")];
     }
 
-    private static void Cancel(SlurmScheduler scheduler, SubmittedArray job, int index)
+    private static void Cancel(BatchMonitor monitor, SubmittedArray job, int index)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        scheduler.CancelAsync(job, index, timeout.Token).GetAwaiter().GetResult();
+        monitor.CancelAsync(job, index, timeout.Token).GetAwaiter().GetResult();
     }
 
     /// <summary>A batch-wide failure, told for one concept (each concept gets its own error record).</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using KnowledgeGraph.Batches;
+using KnowledgeGraph.Classification;
 using KnowledgeGraph.Concepts;
 using KnowledgeGraph.Configuration;
 using KnowledgeGraph.Environments;

@@ -26,10 +26,11 @@ Describe 'Training batches: checks before anything is submitted' {
 
     It 'refuses a store on this machine for a batch, per concept, and writes nothing' {
         $errors = @()
-        $out = 'Q9001', 'Q9002' | Invoke-KgTraining -Environment sandbox -Scheduler Slurm -ErrorVariable errors -ErrorAction SilentlyContinue
+        $out = 'Q9001', 'Q404' | Invoke-KgTraining -Environment sandbox -Scheduler Slurm -ErrorVariable errors -ErrorAction SilentlyContinue
         $out | Should -BeNullOrEmpty
         $errors.Count | Should -Be 2
-        $errors.FullyQualifiedErrorId | ForEach-Object { $_ | Should -BeLike 'SchedulerNeedsSharedStore,*' }
+        $errors[0].FullyQualifiedErrorId | Should -BeLike 'SchedulerNeedsSharedStore,*'
+        $errors[1].FullyQualifiedErrorId | Should -BeLike 'ConceptNotFound,*'   # a concept's own error comes first
         $errors[0].Exception.Message | Should -BeLike '*Q9001*cannot be trained on Slurm*Set-KgEnvironment sandbox -Store s3://*Nothing was submitted*'
         Get-KgClassifier Q9001 -Environment sandbox -AllVersions -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         Get-Job | Where-Object PSJobTypeName -eq 'KgBatchJob' | Should -BeNullOrEmpty
@@ -97,7 +98,7 @@ Describe 'Training batches on the single-node Slurm cluster' -Tag 'Slurm' {
         ($results.WikibaseId | Sort-Object) | Should -Be @('Q9001', 'Q9002')
         $results | ForEach-Object { $_ | Should -BeOfType ([KnowledgeGraph.Training.TrainingResult]); $_.Stored | Should -BeTrue; $_.Version | Should -Be 'v0' }
         $errors.Count | Should -Be 1
-        $errors[0].FullyQualifiedErrorId | Should -BeLike 'ConceptNotFound,*'
+        $errors[0].FullyQualifiedErrorId | Should -Be 'ConceptNotFound'
         # The versions are in the store as a local training stores them, unpromoted.
         (Get-KgClassifier Q9002 -Environment sandbox -AllVersions).Version | Should -Be 'v0'
         Get-KgClassifier -Environment sandbox -Promoted | Should -BeNullOrEmpty
@@ -129,7 +130,7 @@ Describe 'Training batches on the single-node Slurm cluster' -Tag 'Slurm' {
         $q2.Promoted | Should -BeTrue
         $q3.Promoted | Should -BeFalse
         $q3.ErrorId | Should -Be 'TaskCancelled'
-        $errors.FullyQualifiedErrorId | Should -BeLike 'TaskCancelled,*'
+        $errors.FullyQualifiedErrorId | Should -Be 'TaskCancelled'
         (Get-KgClassifier -Environment labs -Promoted).WikibaseId | Should -Be 'Q9002'
         Get-KgClassifier Q9003 -Environment labs -AllVersions -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
@@ -149,16 +150,16 @@ Describe 'Training batches on the single-node Slurm cluster' -Tag 'Slurm' {
     }
 
     It 'a task killed by a signal (kill -9 of its process) is a clear error, and nothing of it is promoted' -Skip:(-not $HasSlurm) -Tag 'Slurm' {
-        # Killed (every process of the task, SIGKILL) as soon as Slurm says it runs: pwsh, the module and the worker take seconds.
+        # The task's pwsh (its command line names the batch) is killed with SIGKILL as soon as it exists.
         $job = 'Q9001' | Invoke-KgTraining -Environment sandbox -ConceptPath $Concepts -ClassifierType SpanTagger -Scheduler Slurm
-        $id = $job.SchedulerJobIds[0]
-        Wait-Until { (& scontrol --oneliner show job $id 2>$null | Out-String) -match 'JobState=RUNNING' } -Seconds 120
-        & scancel --signal=KILL --full "${id}_0"
+        $batchId = $job.BatchIds[0]
+        Wait-Until { ($script:taskPid = & pgrep -f -- "-BatchId $batchId" | Select-Object -First 1) } -Seconds 120
+        & kill -9 $script:taskPid
         $job | Wait-Job -Timeout 120 | Out-Null
         $errors = @()
         Receive-Job $job -ErrorVariable errors -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         $errors.Count | Should -Be 1
-        $errors[0].FullyQualifiedErrorId | Should -BeLike 'TaskKilled,*'
+        $errors[0].FullyQualifiedErrorId | Should -Be 'TaskKilled'
         $errors[0].Exception.Message | Should -BeLike '*Training Q9001 was killed by signal 9*Nothing of it was promoted*'
         Get-KgClassifier Q9001 -Environment sandbox -Promoted -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }

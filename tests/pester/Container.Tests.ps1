@@ -57,10 +57,10 @@ Describe 'The container image' -Tag 'Container' {
             '--volume', "$($env:AWS_SHARED_CREDENTIALS_FILE):/root/.aws/credentials:ro",
             '--volume', "$($ConceptFolder):/kg/concepts:ro",
             '--volume', "$(Split-Path $specs):/kg/classifier_specs",
-            '--env', 'AWS_EC2_METADATA_DISABLED=true',
+            '--env', 'AWS_EC2_METADATA_DISABLED=true', '--env', 'NO_COLOR=1',
             '--env', "KG_SANDBOX_STORE=$store", '--env', "KG_SANDBOX_ENDPOINT_URL=$S3Endpoint", '--env', "KG_SANDBOX_PROFILE=$S3Profile",
             $Pushed, '-NonInteractive', '-Command', "Deploy-KgClassifier $ConceptId -Environment sandbox -AddClassifiersProfile primary -ErrorAction Stop | Format-List WikibaseId, Promoted, Version")
-        $out = & podman @run 2>&1 | Out-String
+        $out = (& podman @run 2>&1 | Out-String) -replace "`e\[[0-9;]*m", ''
         $LASTEXITCODE | Should -Be 0 -Because $out
         $out | Should -Match 'Promoted\s*:\s*True'
         $promoted = Get-KgClassifier $ConceptId -Environment sandbox -Promoted

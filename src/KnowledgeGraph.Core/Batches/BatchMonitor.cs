@@ -50,6 +50,7 @@ public sealed partial class BatchMonitor(EnvironmentStore store, ITaskScheduler 
 {
     private readonly BatchStore _batches = new(store.Objects, store.Environment);
     private readonly Dictionary<(int Batch, int Index), int> _unknownPolls = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string JobId, int Index), bool> _cancelled = new();
 
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(2);
     public TimeSpan OutageLimit { get; init; } = TimeSpan.FromMinutes(10);
@@ -57,6 +58,14 @@ public sealed partial class BatchMonitor(EnvironmentStore store, ITaskScheduler 
     public int LostAfterPolls { get; init; } = 3;
 
     public IReadOnlyList<SubmittedBatch> Batches => batches;
+
+    /// <summary>Cancels one task (Stop-Job on a concept). Slurm drops a cancelled pending array task without a record,
+    /// so the monitor remembers which ones it cancelled to tell them from lost ones.</summary>
+    public async Task CancelAsync(SubmittedArray job, int index, CancellationToken cancellationToken)
+    {
+        _cancelled[(job.JobId, index)] = true;
+        await scheduler.CancelAsync(job, index, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Polls until every task has an outcome. When <paramref name="stop"/> is cancelled, the arrays are cancelled
     /// (scancel), what tasks recorded until then is reported, and the rest end as stopped.</summary>
@@ -165,6 +174,15 @@ public sealed partial class BatchMonitor(EnvironmentStore store, ITaskScheduler 
                 if (known && status!.IsFinished)
                 {
                     report(task, new BatchTaskOutcome { Batch = batch, Index = task.Index, Error = FromScheduler(batch.WikibaseIds[task.Index], status) });
+                }
+                else if (statuses is not null && !known && _cancelled.ContainsKey((batches[b].Job.JobId, task.Index)))
+                {
+                    report(task, new BatchTaskOutcome
+                    {
+                        Batch = batch,
+                        Index = task.Index,
+                        Error = FromScheduler(batch.WikibaseIds[task.Index], new ArrayTaskStatus { Index = task.Index, State = TaskState.Cancelled }),
+                    });
                 }
                 else if (statuses is not null && !known)
                 {
