@@ -21,6 +21,10 @@
       Package    Build, then the two PowerShell packages in out/packages/repo (a local folder repository, with
                  Publish-PSResource): KnowledgeGraph (the cmdlets, small) and KnowledgeGraph.Worker (the training worker
                  with libtorch, optional: only training and learned classifiers need it). Prints their sizes.
+      Image      Build, then the OCI image of the module (Containerfile; container/Build-KgImage.ps1) with podman
+                 (runc, explicit ulimits: container/containers.conf), tagged localhost/kgtools:<module version>;
+                 -Push <registry/name:tag> pushes it too. The base is a debootstrap rootfs from this machine's apt
+                 mirror (no public registry needed). Needs root, podman and debootstrap.
       Clean      Removes out/ and TestResults/.
 
 .EXAMPLE
@@ -29,7 +33,7 @@
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('Build', 'Test', 'Demo', 'Benchmark', 'Package', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Benchmark', 'Package', 'Image', 'Clean')]
     [string[]] $Task = @('Build'),
 
     [ValidateSet('Debug', 'Release')]
@@ -40,6 +44,12 @@ param(
 
     # Test, Benchmark: do not start the S3 server; the tests that need it are then skipped (and say so).
     [switch] $NoS3,
+
+    # Test, Benchmark: do not start the single-node Slurm cluster; the batch tests that need it are then skipped.
+    [switch] $NoSlurm,
+
+    # Image: also push the image to this reference (plain HTTP for a localhost registry), such as localhost:5000/kgtools:0.1.0.
+    [string] $Push,
 
     # Build the training worker with the TorchSharp CUDA packages (TorchSharp-cuda-linux/-windows) instead of the CPU
     # libtorch. Those packages are not served by this project's feed, so this flavour is not built or tested here.
@@ -172,6 +182,32 @@ function Install-Chromium {
     if ($LASTEXITCODE -ne 0) { Write-Warning 'Chromium could not be installed: the browser tests will be skipped.' }
 }
 
+# A single-node Slurm cluster for the batch tests (tests/tools/slurm-cluster.sh: its own munged, configuration and
+# state under .slurm/, on two free loopback ports). Where Slurm cannot be installed or started (not root, a sandbox
+# that refuses it), the tests that need it are skipped and say why.
+function Start-TestSlurm {
+    $script = Join-Path $Root 'tests/tools/slurm-cluster.sh'
+    $dataDir = Join-Path $Root '.slurm/cluster'
+    $listeners = 1..2 | ForEach-Object { [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0) }
+    $listeners | ForEach-Object { $_.Start() }
+    $ctld, $slurmd = $listeners | ForEach-Object { $_.LocalEndpoint.Port }
+    $listeners | ForEach-Object { $_.Stop() }
+    & bash $script install | Out-Host
+    if ($LASTEXITCODE -eq 0) { & bash $script up $dataDir $ctld $slurmd | Out-Host }
+    if ($LASTEXITCODE -ne 0) {
+        $env:KG_TEST_SLURM_SKIP = "the single-node Slurm cluster could not be installed or started (tests/tools/slurm-cluster.sh exit code $LASTEXITCODE)"
+        Write-Warning "Slurm is not available: $($env:KG_TEST_SLURM_SKIP); the batch tests will be skipped."
+        return $null
+    }
+    $env:SLURM_CONF = Join-Path $dataDir 'slurm.conf'
+    $env:KG_TEST_SLURM_CONF = $env:SLURM_CONF
+    return $dataDir
+}
+
+function Stop-TestSlurm([string] $DataDir) {
+    & bash (Join-Path $Root 'tests/tools/slurm-cluster.sh') down $DataDir | Out-Host
+}
+
 function Stop-TestS3([string] $DataDir) {
     & bash (Join-Path $Root 'tests/tools/s3-server.sh') down $DataDir | Out-Host
 }
@@ -206,10 +242,17 @@ function Invoke-Test {
         Write-Step 'Starting the S3 test server (Ceph RGW on 127.0.0.1)'
         $s3 = Start-TestS3
     }
+    $slurm = $null
+    if ($NoSlurm) { $env:KG_TEST_SLURM_SKIP = 'build.ps1 was run with -NoSlurm' }
+    else {
+        Write-Step 'Starting the single-node Slurm cluster'
+        $slurm = Start-TestSlurm
+    }
     try {
         Invoke-AllTests
     }
     finally {
+        if ($slurm) { Stop-TestSlurm $slurm }
         if ($s3) { Stop-TestS3 $s3 }
     }
 }
@@ -259,6 +302,7 @@ function Invoke-Demo {
 function Invoke-Benchmark {
     Invoke-Build
     $s3 = if ($NoS3) { $null } else { Write-Step 'Starting the S3 test server'; Start-TestS3 }
+    $slurm = if ($NoSlurm) { $null } else { Write-Step 'Starting the single-node Slurm cluster'; Start-TestSlurm }
     try {
         foreach ($script in Get-ChildItem (Join-Path $Root 'tests/benchmarks') -Filter '*.ps1' | Sort-Object Name) {
             Write-Step "Benchmark: $($script.Name)"
@@ -266,6 +310,7 @@ function Invoke-Benchmark {
         }
     }
     finally {
+        if ($slurm) { Stop-TestSlurm $slurm }
         if ($s3) { Stop-TestS3 $s3 }
     }
 }
@@ -278,6 +323,14 @@ function Invoke-Package {
     Write-Step "Publishing KnowledgeGraph and KnowledgeGraph.Worker to a folder repository under $packages"
     $repo = & (Join-Path $Root 'module/Publish-KgPackages.ps1') -ModuleFolder $ModuleOut -WorkerManifest (Join-Path $Root 'module/KnowledgeGraph.Worker.psd1') -Destination $packages
     Get-ChildItem $repo -Filter '*.nupkg' | ForEach-Object { Write-Host ('{0,-40} {1,10:N1} MB' -f $_.Name, ($_.Length / 1MB)) }
+}
+
+function Invoke-Image {
+    Invoke-Build
+    $version = (Import-PowerShellDataFile (Join-Path $Root 'KnowledgeGraph.psd1')).ModuleVersion
+    Write-Step "Building the image localhost/kgtools:$version with podman"
+    $image = & (Join-Path $Root 'container/Build-KgImage.ps1') -ModuleFolder $ModuleOut -Tag "localhost/kgtools:$version" -WorkFolder (Join-Path $Out 'image') -Push $Push
+    $image | Format-List | Out-Host
 }
 
 function Invoke-Clean {
@@ -293,6 +346,7 @@ foreach ($name in $Task) {
         'Demo' { Invoke-Demo }
         'Benchmark' { Invoke-Benchmark }
         'Package' { Invoke-Package }
+        'Image' { Invoke-Image }
         'Clean' { Invoke-Clean }
     }
 }

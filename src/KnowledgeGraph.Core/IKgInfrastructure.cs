@@ -13,4 +13,7 @@ public interface IKgInfrastructure
 
     /// <summary>Retries with backoff and Retry-After for HTTP clients (Microsoft.Extensions.Http.Resilience).</summary>
     Http.IHttpResilience Http { get; }
+
+    /// <summary>Writes Kubernetes Jobs for training batches (KubernetesClient's models).</summary>
+    Batches.IKubernetesJobWriter KubernetesJobs { get; }
 }

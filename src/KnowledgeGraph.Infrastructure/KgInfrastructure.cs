@@ -11,4 +11,6 @@ public sealed class KgInfrastructure : IKgInfrastructure
     public Storage.IObjectStoreFactory S3 { get; } = new S3.S3StoreFactory();
 
     public KnowledgeGraph.Http.IHttpResilience Http { get; } = new Http.ResilientHttp();
+
+    public Batches.IKubernetesJobWriter KubernetesJobs { get; } = new Kubernetes.KubernetesJobWriter();
 }

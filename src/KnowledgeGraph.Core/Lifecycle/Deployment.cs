@@ -67,24 +67,50 @@ public static class Deployment
     /// <summary>Trains and promotes one concept. A failure throws <see cref="DeployFailure"/> with what was done.</summary>
     public static async Task<DeployResult> DeployAsync(DeployPlan plan, DeployItem item, TrainingService trainer, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
     {
-        var result = new DeployResult { WikibaseId = item.WikibaseId, Environment = plan.Environment };
+        TrainingResult trained;
         try
         {
             if (item.Error is { } planned)
             {
                 throw planned;
             }
-            var trained = await trainer.TrainAsync(plan.Training.RequestFor(item.Concept!, plan.Environment), plan.Store, null, progress, cancellationToken).ConfigureAwait(false);
-            var version = ModelVersion.Parse(trained.Version);
-            result = result with { Trained = true, ClassifierId = trained.ClassifierId, Version = version, SpanF1 = trained.SpanF1 };
+            trained = await trainer.TrainAsync(plan.Training.RequestFor(item.Concept!, plan.Environment), plan.Store, null, progress, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KgException e)
+        {
+            throw new DeployFailure(Failed(plan, item.WikibaseId, e), e);
+        }
+        return await PromoteAsync(plan, trained, progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Promotes a version trained for the deployment (here, or by a task of a batch on a cluster). A failure
+    /// throws <see cref="DeployFailure"/> with what was done.</summary>
+    public static async Task<DeployResult> PromoteAsync(DeployPlan plan, TrainingResult trained, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
+    {
+        var version = ModelVersion.Parse(trained.Version);
+        var result = new DeployResult
+        {
+            WikibaseId = trained.WikibaseId!,
+            Environment = plan.Environment,
+            Trained = true,
+            ClassifierId = trained.ClassifierId,
+            Version = version,
+            SpanF1 = trained.SpanF1,
+        };
+        try
+        {
             progress?.Report(WorkProgress.Step($"Promoting {trained.ClassifierId} {trained.Version} as {plan.Profile.AddProfiles[0]}", 1, 1));
-            var stored = await plan.Store.Models.GetRequiredAsync(item.WikibaseId, trained.ClassifierId, version, cancellationToken).ConfigureAwait(false);
+            var stored = await plan.Store.Models.GetRequiredAsync(result.WikibaseId, trained.ClassifierId, version, cancellationToken).ConfigureAwait(false);
             var promoted = await ClassifierLifecycle.PublishAsync(plan.Store, stored, plan.Profile, cancellationToken).ConfigureAwait(false);
             return result with { Promoted = true, RegistryVersion = promoted.RegistryVersion, ClassifiersProfile = promoted.ClassifiersProfile };
         }
-        catch (KgException e) when (e is not DeployFailure)
+        catch (KgException e)
         {
             throw new DeployFailure(result with { Error = e.Message, ErrorId = e.ErrorId }, e);
         }
     }
+
+    /// <summary>The result of a concept that was not trained.</summary>
+    public static DeployResult Failed(DeployPlan plan, string wikibaseId, KgException e) =>
+        new() { WikibaseId = wikibaseId, Environment = plan.Environment, Error = e.Message, ErrorId = e.ErrorId };
 }

@@ -34,6 +34,15 @@ public static class SpecUpdater
     /// <summary>How long a spec update waits for another one on the same file.</summary>
     public static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(60);
 
+    /// <summary>The whole update of a change confirmed already (a batch's promotions): lock the file, plan from the
+    /// registry, replace the file when it changed.</summary>
+    public static async Task<SpecUpdateResult> UpdateAsync(EnvironmentStore store, string specFolder, CancellationToken cancellationToken)
+    {
+        using var specLock = SpecFileLock.Acquire(SpecFolder.FileOf(specFolder, store.Environment), LockTimeout, cancellationToken);
+        var plan = await PlanAsync(store, specFolder, null, cancellationToken).ConfigureAwait(false);
+        return plan.Changed ? Apply(plan) : Result(plan);
+    }
+
     /// <summary>Plans the spec file of <paramref name="store"/>'s environment from its registry. <paramref name="overrides"/>
     /// replaces the state of some concepts (a change not applied yet, for -WhatIf). Every promoted entry is checked
     /// against its model version first: a registry entry pointing at a missing or changed manifest is an error, and

@@ -26,6 +26,8 @@ namespace KnowledgeGraph.Text;
 [JsonSerializable(typeof(List<EvaluationRowDocument>))]
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(ImportedModelCard))]
+[JsonSerializable(typeof(Batches.TrainingBatchDocument))]
+[JsonSerializable(typeof(Batches.BatchResultDocument))]
 internal sealed partial class KgJsonContext : JsonSerializerContext;
 
 /// <summary>The settings file keeps its camelCase names (<c>profileName</c>, <c>endpointUrl</c>).</summary>

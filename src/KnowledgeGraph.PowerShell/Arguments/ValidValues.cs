@@ -16,6 +16,18 @@ public sealed class DontRunOnSourceValues : IValidateSetValuesGenerator
     public string[] GetValidValues() => [.. DontRunOnSources.All];
 }
 
+/// <summary>Where a batch trains (-Scheduler): Local, or a cluster scheduler the module submits to.</summary>
+public sealed class SchedulerValues : IValidateSetValuesGenerator
+{
+    public string[] GetValidValues() => [.. Batches.TrainingBatches.SchedulerNames];
+}
+
+/// <summary>The job definitions Export-KgJobDefinition writes (-Kind).</summary>
+public sealed class JobDefinitionKindValues : IValidateSetValuesGenerator
+{
+    public string[] GetValidValues() => [.. Batches.JobDefinitions.Kinds];
+}
+
 /// <summary>Text given to a -WikibaseId parameter that also takes pipeline input by value. A string parameter would take
 /// any piped object as its ToString() (so an environment or a file piped in would fail as a "Wikibase ID" instead of
 /// binding its properties); only text converts to this type, so other objects bind by property name as they should.

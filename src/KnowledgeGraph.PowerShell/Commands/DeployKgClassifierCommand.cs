@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using KnowledgeGraph.Batches;
 using KnowledgeGraph.Classification;
 using KnowledgeGraph.Concepts;
 using KnowledgeGraph.Environments;
@@ -13,8 +14,8 @@ namespace KnowledgeGraph.PowerShell.Commands;
 /// confirms it, then applies it. A failure on one concept never stops the others, and errors are written only after the
 /// spec update, so -ErrorAction Stop cannot cut a batch off between its promotions and its spec.</summary>
 [Cmdlet(VerbsLifecycle.Deploy, "KgClassifier", SupportsShouldProcess = true)]
-[OutputType(typeof(DeployResult))]
-public sealed class DeployKgClassifierCommand : KgCmdlet
+[OutputType(typeof(DeployResult), typeof(Jobs.KgBatchJob))]
+public sealed class DeployKgClassifierCommand : ScheduledTrainingCmdlet
 {
     private readonly List<string> _ids = [];
 
@@ -57,7 +58,8 @@ public sealed class DeployKgClassifierCommand : KgCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    /// <summary>How many concepts to train at once (learned types train in separate worker processes).</summary>
+    /// <summary>How many concepts to train at once (learned types train in separate worker processes); with -Scheduler,
+    /// how many tasks of the batch run at once on the cluster (all it can fit when omitted).</summary>
     [Parameter]
     [ValidateRange(1, 64)]
     public int ThrottleLimit { get; set; } = 1;
@@ -70,6 +72,8 @@ public sealed class DeployKgClassifierCommand : KgCmdlet
     /// <summary>The random seed of learned classifiers.</summary>
     [Parameter]
     public int Seed { get; set; } = 42;
+
+    protected override void Begin() => CheckSchedulerParameters();
 
     protected override void Process() => _ids.AddRange(WikibaseIdInput.Texts(WikibaseId)!);
 
@@ -103,6 +107,13 @@ public sealed class DeployKgClassifierCommand : KgCmdlet
         var approved = plan.Items.Where(i => ShouldProcess($"{i.WikibaseId} in {Environment.Name()}", $"Train a {ClassifierType} classifier and promote it as {profile}")).ToList();
         if (approved.Count == 0 || !ShouldChange(Environment, $"{approved.Count} classifier(s)", "Deploy", Force))
         {
+            return;
+        }
+        if (OnCluster)
+        {
+            // The job promotes and updates the spec when every task has ended; what was confirmed here holds for it.
+            SubmitBatch(plan.Store, approved, new BatchTraining { Type = plan.Training.Type, Options = plan.Training.Options, CorpusPaths = plan.Training.CorpusPaths },
+                IsBound(nameof(ThrottleLimit)) ? ThrottleLimit : null, new Jobs.DeployCompletion(plan, specFolder));
             return;
         }
         var outcomes = RunParallel($"Deploying {approved.Count} classifier(s) to {Environment.Name()}", approved, ThrottleLimit, i => $"Deploying {i.WikibaseId}",

@@ -1,11 +1,13 @@
 using System.Collections;
 using System.Management.Automation;
 using System.Text.Json;
+using KnowledgeGraph.Batches;
 using KnowledgeGraph.Classification;
 using KnowledgeGraph.Concepts;
 using KnowledgeGraph.Configuration;
 using KnowledgeGraph.Environments;
 using KnowledgeGraph.Identifiers;
+using KnowledgeGraph.Lifecycle;
 using KnowledgeGraph.PowerShell.Arguments;
 using KnowledgeGraph.Training;
 using KnowledgeGraph.WandB;
@@ -13,11 +15,14 @@ using KnowledgeGraph.WandB;
 namespace KnowledgeGraph.PowerShell.Commands;
 
 /// <summary>Invoke-KgTraining: trains a classifier for a concept, evaluates it on the concept's labelled passages and
-/// stores it (model, run record, evaluation) as a new version in the environment's store.</summary>
+/// stores it (model, run record, evaluation) as a new version in the environment's store; with -Scheduler, the concepts
+/// train as one batch on a cluster and the command returns its job.</summary>
 [Cmdlet(VerbsLifecycle.Invoke, "KgTraining", SupportsShouldProcess = true)]
-[OutputType(typeof(TrainingResult))]
-public sealed class InvokeKgTrainingCommand : KgCmdlet
+[OutputType(typeof(TrainingResult), typeof(Jobs.KgBatchJob))]
+public sealed class InvokeKgTrainingCommand : ScheduledTrainingCmdlet
 {
+    private readonly List<DeployItem> _batch = [];
+
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateWikibaseId]
     [ArgumentCompleter(typeof(WikibaseIdCompleter))]
@@ -86,6 +91,8 @@ public sealed class InvokeKgTrainingCommand : KgCmdlet
     [Parameter]
     public SwitchParameter Track { get; set; }
 
+    protected override void Begin() => CheckSchedulerParameters(nameof(LocalOnly), nameof(OutputPath));
+
     protected override void Process()
     {
         var service = Trainers.Service;
@@ -103,6 +110,17 @@ public sealed class InvokeKgTrainingCommand : KgCmdlet
             ThrowKgError(e);
             return;
         }
+        if (settings is not null && OnCluster)
+        {
+            // The stored batch records the options a task trains with, and not yet hyper-parameters.
+            ThrowKgError(Error("SettingNotOnScheduler", KgErrorKind.InvalidArgument,
+                $"-Setting is not yet carried to tasks on {Scheduler}: train with those settings without -Scheduler, or with the type's defaults on the cluster."));
+        }
+        if (Track && OnCluster)
+        {
+            ThrowKgError(Error("TrackNeedsLocalRun", KgErrorKind.InvalidArgument,
+                $"-Track logs from the session that trains; with -Scheduler {Scheduler} the training runs on the cluster. Train without -Scheduler to track it, or log the stored versions later."));
+        }
         if (Track && LocalOnly)
         {
             ThrowKgError(Error("TrackNeedsStore", KgErrorKind.InvalidArgument,
@@ -111,6 +129,11 @@ public sealed class InvokeKgTrainingCommand : KgCmdlet
         foreach (var text in WikibaseId)
         {
             var id = Identifiers.WikibaseId.Parse(text);
+            if (OnCluster)
+            {
+                Collect(id, extra, corpus);
+                continue;
+            }
             try
             {
                 var concept = ConceptSource.Resolve(ResolveOptionalPath(ConceptPath)).Get(id);
@@ -206,5 +229,49 @@ public sealed class InvokeKgTrainingCommand : KgCmdlet
         }
         var tracking = await WandBTracker.TrackAsync(api, entity, store, request, result, stored, evaluation, predictions, progress, ct).ConfigureAwait(false);
         return result with { WandB = tracking };
+    }
+
+    private BatchTraining? _training;
+    private KgEnvironment? _batchEnvironment;
+
+    /// <summary>A concept for the batch: read now (a missing one is refused with its error) and confirmed one by one.</summary>
+    private void Collect(Identifiers.WikibaseId id, IReadOnlyList<LabelledPassage> extra, IReadOnlyList<string> corpus)
+    {
+        _training ??= new BatchTraining
+        {
+            Type = ClassifierType,
+            Options = new LearnedOptions { Device = Device, Seed = Seed, Threads = ThreadCount, Epochs = MaxEpochs },
+            Evaluate = !NoEvaluate,
+            CorpusPaths = corpus,
+            ExtraTrainingData = extra,
+        };
+        _batchEnvironment ??= Environment;
+        if (_batchEnvironment != Environment)
+        {
+            WriteKgError(Error("MixedBatchEnvironments", KgErrorKind.InvalidArgument,
+                $"{id} is for {Environment.Name()}, but this batch trains for {_batchEnvironment.Value.Name()}: a batch is for one environment. Submit {Environment.Name()}'s concepts in a command of their own.", id.Value));
+            return;
+        }
+        if (_batch.Any(i => i.WikibaseId == id.Value)
+            || !ShouldProcess($"{id} ({ClassifierType}) in {Environment.Name()}", $"Train on {Scheduler} and store a new version"))
+        {
+            return;
+        }
+        try
+        {
+            _batch.Add(new DeployItem(id.Value, ConceptSource.Resolve(ResolveOptionalPath(ConceptPath)).Get(id), null));
+        }
+        catch (KgException e)
+        {
+            _batch.Add(new DeployItem(id.Value, null, e));
+        }
+    }
+
+    protected override void End()
+    {
+        if (OnCluster && _batch.Count > 0 && _training is not null)
+        {
+            SubmitBatch(StoreFor(_batchEnvironment!.Value), _batch, _training, null, new Jobs.TrainingCompletion());
+        }
     }
 }

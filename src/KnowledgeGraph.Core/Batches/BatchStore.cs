@@ -1,0 +1,292 @@
+using System.Globalization;
+using System.Text;
+using KnowledgeGraph.Classification;
+using KnowledgeGraph.Concepts;
+using KnowledgeGraph.Environments;
+using KnowledgeGraph.Storage;
+using KnowledgeGraph.Text;
+using KnowledgeGraph.Training;
+
+namespace KnowledgeGraph.Batches;
+
+/// <summary>What one task of a batch recorded when it ended: the model version it stored, or why it failed.</summary>
+public sealed record BatchTaskResult
+{
+    public required int Index { get; init; }
+    public required string WikibaseId { get; init; }
+    public required bool Succeeded { get; init; }
+    public string? ClassifierId { get; init; }
+    public string? Version { get; init; }
+    public string? ManifestSha256 { get; init; }
+    public string? Device { get; init; }
+    public int TrainingPassages { get; init; }
+    public int EvaluationPassages { get; init; }
+    public int? Seed { get; init; }
+    public int? ThreadCount { get; init; }
+    public TimeSpan Duration { get; init; }
+    public string? ErrorId { get; init; }
+    public KgErrorKind? ErrorKind { get; init; }
+    public string? Message { get; init; }
+    /// <summary>The machine the task ran on.</summary>
+    public required string Host { get; init; }
+    public required DateTimeOffset StartedAt { get; init; }
+    public required DateTimeOffset FinishedAt { get; init; }
+
+    public KgException ToException() => new(ErrorId ?? "TrainingFailed", ErrorKind ?? KgErrorKind.InvalidOperation, Message ?? "The task failed.", WikibaseId);
+}
+
+/// <summary>A batch's objects in the environment's store, under <c>batches/&lt;id&gt;/</c>: <c>batch.json</c> (written
+/// last, create-only, so a batch is visible only complete), <c>concepts/&lt;Qid&gt;.json</c>, <c>training-data.jsonl</c>
+/// and, per task, <c>results/&lt;index&gt;.json</c>. Model versions are stored as by any training, under <c>models/</c>.</summary>
+public sealed class BatchStore(IObjectStore store, KgEnvironment environment)
+{
+    public const string Prefix = "batches/";
+    public const string BatchSchema = "kgtools.training-batch/1";
+    public const string ResultSchema = "kgtools.batch-result/1";
+
+    public static string BatchKey(string id) => $"{Prefix}{id}/batch.json";
+    public static string ConceptKey(string id, string wikibaseId) => $"{Prefix}{id}/concepts/{wikibaseId}.json";
+    public static string TrainingDataKey(string id) => $"{Prefix}{id}/training-data.jsonl";
+    public static string ResultsPrefix(string id) => $"{Prefix}{id}/results/";
+    public static string ResultKey(string id, int index) => ResultsPrefix(id) + index.ToString("D6", CultureInfo.InvariantCulture) + ".json";
+
+    public IObjectStore Objects => store;
+
+    /// <summary>Stores a batch: its concepts and extra data first, then the batch record (create-only).</summary>
+    public async Task CreateAsync(TrainingBatch batch, IReadOnlyList<Concept> concepts, IReadOnlyList<LabelledPassage> trainingData, CancellationToken cancellationToken)
+    {
+        foreach (var concept in concepts)
+        {
+            await store.PutAsync(ConceptKey(batch.Id, concept.WikibaseId!), Encoding.UTF8.GetBytes(ConceptJson.WriteConcept(concept)), cancellationToken).ConfigureAwait(false);
+        }
+        if (batch.HasTrainingData)
+        {
+            await store.PutAsync(TrainingDataKey(batch.Id), Encoding.UTF8.GetBytes(PassageFile.Format(trainingData, PassageFileFormat.Jsonl)), cancellationToken).ConfigureAwait(false);
+        }
+        if (!await store.TryCreateAsync(BatchKey(batch.Id), ToJson(batch), cancellationToken).ConfigureAwait(false))
+        {
+            throw new KgException("BatchExists", KgErrorKind.ResourceExists, $"A batch {batch.Id} already exists in {environment.Name()} ({store.Location}).", batch.Id);
+        }
+    }
+
+    public async Task<TrainingBatch> ReadAsync(string id, CancellationToken cancellationToken)
+    {
+        var key = BatchKey(id);
+        var json = await store.GetAsync(key, cancellationToken).ConfigureAwait(false)
+            ?? throw new KgException("BatchNotFound", KgErrorKind.ObjectNotFound,
+                $"There is no training batch {id} in {environment.Name()} ({store.Location}): a task must run against the store its batch was submitted to (expected {key}).", id);
+        TrainingBatchDocument d;
+        try
+        {
+            d = KgJson.Parse(json, KgJson.Indented.TrainingBatchDocument);
+        }
+        catch (FormatException e)
+        {
+            throw Corrupt(key, e.Message, e);
+        }
+        if (d.Schema != BatchSchema || d.Id != id || d.WikibaseIds is null || d.CreatedBy is null || !EnvironmentNames.TryParse(d.Environment, out var env))
+        {
+            throw Corrupt(key, $"it is not a {BatchSchema} record of batch {id}");
+        }
+        if (env != environment)
+        {
+            throw new KgException("BatchEnvironmentMismatch", KgErrorKind.InvalidArgument,
+                $"Batch {id} was submitted for {env.Name()}, not {environment.Name()}: run its tasks with -Environment {env.Name()}.", id);
+        }
+        return new TrainingBatch
+        {
+            Id = id,
+            Environment = env,
+            Type = ClassifierType.Parse(d.ClassifierType ?? ""),
+            Options = new LearnedOptions { Device = d.Device ?? "Auto", Seed = d.Seed, Threads = d.Threads, Epochs = d.Epochs },
+            Evaluate = d.Evaluate,
+            CorpusPaths = d.CorpusPaths ?? [],
+            WikibaseIds = d.WikibaseIds,
+            Gpu = d.Gpu,
+            HasTrainingData = d.TrainingData,
+            CreatedAt = d.CreatedAt,
+            CreatedBy = d.CreatedBy.ToActor(),
+        };
+    }
+
+    public async Task<Concept> ReadConceptAsync(TrainingBatch batch, int index, CancellationToken cancellationToken)
+    {
+        var key = ConceptKey(batch.Id, batch.WikibaseIds[index]);
+        var json = await store.GetAsync(key, cancellationToken).ConfigureAwait(false)
+            ?? throw Corrupt(key, "the concept is missing");
+        return ConceptJson.ReadConcept(Encoding.UTF8.GetString(json), $"{store.Location}/{key}");
+    }
+
+    public async Task<IReadOnlyList<LabelledPassage>> ReadTrainingDataAsync(TrainingBatch batch, CancellationToken cancellationToken)
+    {
+        if (!batch.HasTrainingData)
+        {
+            return [];
+        }
+        var key = TrainingDataKey(batch.Id);
+        var data = await store.GetAsync(key, cancellationToken).ConfigureAwait(false) ?? throw Corrupt(key, "the training data is missing");
+        return PassageFile.Parse(Encoding.UTF8.GetString(data), $"{store.Location}/{key}");
+    }
+
+    /// <summary>Records a task's outcome. A later attempt of the same task (a retry, a requeue) replaces a failure; a
+    /// task that finds a success recorded does not train again (see <see cref="BatchTask"/>).</summary>
+    public Task WriteResultAsync(string batchId, BatchTaskResult result, CancellationToken cancellationToken) =>
+        store.PutAsync(ResultKey(batchId, result.Index), ToJson(batchId, result), cancellationToken);
+
+    public async Task<BatchTaskResult?> ReadResultAsync(string batchId, int index, CancellationToken cancellationToken)
+    {
+        var key = ResultKey(batchId, index);
+        var json = await store.GetAsync(key, cancellationToken).ConfigureAwait(false);
+        return json is null ? null : ParseResult(json, key);
+    }
+
+    /// <summary>The indexes of the tasks that have recorded a result (one listing).</summary>
+    public async Task<IReadOnlySet<int>> ListResultsAsync(string batchId, CancellationToken cancellationToken)
+    {
+        var keys = await store.ListAsync(ResultsPrefix(batchId), null, cancellationToken).ConfigureAwait(false);
+        return keys.Select(k => k[ResultsPrefix(batchId).Length..])
+            .Select(n => n.EndsWith(".json", StringComparison.Ordinal) && int.TryParse(n[..^5], NumberStyles.None, CultureInfo.InvariantCulture, out var i) ? i : -1)
+            .Where(i => i >= 0)
+            .ToHashSet();
+    }
+
+    /// <summary>Removes a batch that was never submitted (the scheduler refused it): its record first, so no task can start from it.</summary>
+    public async Task DeleteAsync(TrainingBatch batch, CancellationToken cancellationToken)
+    {
+        await store.DeleteAsync(BatchKey(batch.Id), cancellationToken).ConfigureAwait(false);
+        foreach (var key in await store.ListAsync($"{Prefix}{batch.Id}/", null, cancellationToken).ConfigureAwait(false))
+        {
+            await store.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private KgException Corrupt(string key, string why, Exception? inner = null) => new("CorruptBatch", KgErrorKind.InvalidData,
+        $"The training batch object {store.Location}/{key} is unreadable: {why}. Submit the batch again.", key, inner);
+
+    private static byte[] ToJson(TrainingBatch b) => KgJson.ToBytes(new TrainingBatchDocument
+    {
+        Schema = BatchSchema,
+        Id = b.Id,
+        Environment = b.Environment.Name(),
+        ClassifierType = b.Type.Name,
+        Evaluate = b.Evaluate,
+        Device = b.Options.Device,
+        Seed = b.Options.Seed,
+        Threads = b.Options.Threads,
+        Epochs = b.Options.Epochs,
+        CorpusPaths = [.. b.CorpusPaths],
+        WikibaseIds = [.. b.WikibaseIds],
+        Gpu = b.Gpu,
+        TrainingData = b.HasTrainingData,
+        CreatedAt = b.CreatedAt,
+        CreatedBy = ActorDocument.From(b.CreatedBy),
+    }, KgJson.Indented.TrainingBatchDocument);
+
+    private static byte[] ToJson(string batchId, BatchTaskResult r) => KgJson.ToBytes(new BatchResultDocument
+    {
+        Schema = ResultSchema,
+        BatchId = batchId,
+        Index = r.Index,
+        WikibaseId = r.WikibaseId,
+        Succeeded = r.Succeeded,
+        ClassifierId = r.ClassifierId,
+        Version = r.Version,
+        ManifestSha256 = r.ManifestSha256,
+        Device = r.Device,
+        TrainingPassages = r.TrainingPassages,
+        EvaluationPassages = r.EvaluationPassages,
+        Seed = r.Seed,
+        ThreadCount = r.ThreadCount,
+        DurationSeconds = Math.Round(r.Duration.TotalSeconds, 3),
+        ErrorId = r.ErrorId,
+        ErrorKind = r.ErrorKind?.ToString(),
+        Message = r.Message,
+        Host = r.Host,
+        StartedAt = r.StartedAt,
+        FinishedAt = r.FinishedAt,
+    }, KgJson.Indented.BatchResultDocument);
+
+    private BatchTaskResult ParseResult(byte[] json, string key)
+    {
+        BatchResultDocument d;
+        try
+        {
+            d = KgJson.Parse(json, KgJson.Indented.BatchResultDocument);
+        }
+        catch (FormatException e)
+        {
+            throw Corrupt(key, e.Message, e);
+        }
+        if (d.Schema != ResultSchema || d.WikibaseId is null || d.Host is null
+            || (d.Succeeded && (d.ClassifierId is null || d.Version is null || d.ManifestSha256 is null)))
+        {
+            throw Corrupt(key, $"it is not a complete {ResultSchema} record");
+        }
+        return new BatchTaskResult
+        {
+            Index = d.Index,
+            WikibaseId = d.WikibaseId,
+            Succeeded = d.Succeeded,
+            ClassifierId = d.ClassifierId,
+            Version = d.Version,
+            ManifestSha256 = d.ManifestSha256,
+            Device = d.Device,
+            TrainingPassages = d.TrainingPassages,
+            EvaluationPassages = d.EvaluationPassages,
+            Seed = d.Seed,
+            ThreadCount = d.ThreadCount,
+            Duration = TimeSpan.FromSeconds(d.DurationSeconds),
+            ErrorId = d.ErrorId,
+            ErrorKind = Enum.TryParse<KgErrorKind>(d.ErrorKind, out var kind) ? kind : null,
+            Message = d.Message,
+            Host = d.Host,
+            StartedAt = d.StartedAt,
+            FinishedAt = d.FinishedAt,
+        };
+    }
+}
+
+/// <summary>A training batch as stored (<c>kgtools.training-batch/1</c>).</summary>
+internal sealed record TrainingBatchDocument
+{
+    public string? Schema { get; init; }
+    public string? Id { get; init; }
+    public string? Environment { get; init; }
+    public string? ClassifierType { get; init; }
+    public bool Evaluate { get; init; } = true;
+    public string? Device { get; init; }
+    public int Seed { get; init; }
+    public int Threads { get; init; }
+    public int? Epochs { get; init; }
+    public List<string>? CorpusPaths { get; init; }
+    public List<string>? WikibaseIds { get; init; }
+    public bool Gpu { get; init; }
+    public bool TrainingData { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public ActorDocument? CreatedBy { get; init; }
+}
+
+/// <summary>A task's outcome as stored (<c>kgtools.batch-result/1</c>).</summary>
+internal sealed record BatchResultDocument
+{
+    public string? Schema { get; init; }
+    public string? BatchId { get; init; }
+    public int Index { get; init; }
+    public string? WikibaseId { get; init; }
+    public bool Succeeded { get; init; }
+    public string? ClassifierId { get; init; }
+    public string? Version { get; init; }
+    public string? ManifestSha256 { get; init; }
+    public string? Device { get; init; }
+    public int TrainingPassages { get; init; }
+    public int EvaluationPassages { get; init; }
+    public int? Seed { get; init; }
+    public int? ThreadCount { get; init; }
+    public double DurationSeconds { get; init; }
+    public string? ErrorId { get; init; }
+    public string? ErrorKind { get; init; }
+    public string? Message { get; init; }
+    public string? Host { get; init; }
+    public DateTimeOffset StartedAt { get; init; }
+    public DateTimeOffset FinishedAt { get; init; }
+}

@@ -1,0 +1,211 @@
+BeforeDiscovery {
+    . (Join-Path $PSScriptRoot 'SharedData.ps1')
+    # build.ps1 Test starts a single-node Slurm cluster (tests/tools/slurm-cluster.sh) and sets $env:KG_TEST_SLURM_CONF;
+    # where it could not, it says why in $env:KG_TEST_SLURM_SKIP.
+    $script:HasSlurm = [bool]$env:KG_TEST_SLURM_CONF -and $script:HasS3
+    $script:NoSlurmReason = if (-not $script:HasS3) { 'the S3 test server is not running (a batch needs a shared store)' }
+    elseif ($env:KG_TEST_SLURM_SKIP) { $env:KG_TEST_SLURM_SKIP } else { 'the Slurm test cluster is not running ($env:KG_TEST_SLURM_CONF is not set)' }
+}
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+
+    # Copies of the example concept under other IDs, so a batch has several concepts.
+    function New-BatchConcepts([string[]] $Ids) {
+        $folder = New-Item -ItemType Directory (Join-Path $env:KG_HOME ('concepts-' + [guid]::NewGuid().ToString('N').Substring(0, 6)))
+        $text = Get-Content (Join-Path $ExampleConcepts 'Q9001.json') -Raw
+        foreach ($id in $Ids) { $text.Replace('"Q9001"', "`"$id`"") | Set-Content (Join-Path $folder "$id.json") }
+        return $folder.FullName
+    }
+}
+
+Describe 'Training batches: checks before anything is submitted' {
+    BeforeAll {
+        $script:TestHome = New-KgTestHome
+    }
+
+    It 'refuses a store on this machine for a batch, per concept, and writes nothing' {
+        $errors = @()
+        $out = 'Q9001', 'Q404' | Invoke-KgTraining -Environment sandbox -Scheduler Slurm -ErrorVariable errors -ErrorAction SilentlyContinue
+        $out | Should -BeNullOrEmpty
+        $errors.Count | Should -Be 2
+        $errors[0].FullyQualifiedErrorId | Should -BeLike 'SchedulerNeedsSharedStore,*'
+        $errors[1].FullyQualifiedErrorId | Should -BeLike 'ConceptNotFound,*'   # a concept's own error comes first
+        $errors[0].Exception.Message | Should -BeLike '*Q9001*cannot be trained on Slurm*Set-KgEnvironment sandbox -Store s3://*Nothing was submitted*'
+        Get-KgClassifier Q9001 -Environment sandbox -AllVersions -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        Get-Job | Where-Object PSJobTypeName -eq 'KgBatchJob' | Should -BeNullOrEmpty
+    }
+
+    It 'refuses the cluster parameters without -Scheduler' {
+        $e = Get-KgError { Invoke-KgTraining Q9001 -Environment sandbox -Partition gpu }
+        $e.FullyQualifiedErrorId | Should -BeLike 'SchedulerParameterWithoutScheduler,*'
+        $e.Exception.Message | Should -BeLike '*-Partition*-Scheduler Slurm*'
+    }
+
+    It 'refuses an image reference that is not one, naming it' {
+        $e = Get-KgError { Deploy-KgClassifier Q9001 -Environment sandbox -AddClassifiersProfile primary -Scheduler Slurm -Image 'Not An/Image!' }
+        $e.FullyQualifiedErrorId | Should -BeLike 'InvalidImageReference,*'
+        $e.Exception.Message | Should -BeLike "*'Not An/Image!'*localhost:5000/kgtools*"
+    }
+
+    It 'refuses a time limit out of range' {
+        $e = Get-KgError { Invoke-KgTraining Q9001 -Environment sandbox -Scheduler Slurm -TimeLimit 0 }
+        $e.FullyQualifiedErrorId | Should -BeLike 'InvalidTimeLimit,*'
+    }
+
+    It 'refuses -OutputPath with -Scheduler' {
+        $e = Get-KgError { Invoke-KgTraining Q9001 -Environment sandbox -Scheduler Slurm -OutputPath (Join-Path $TestHome 'm') }
+        $e.FullyQualifiedErrorId | Should -BeLike 'LocalParameterWithScheduler,*'
+    }
+
+    It 'says Slurm is not installed when its commands are not on PATH, and stores no batch' -Skip:(-not $HasS3) {
+        Use-TestS3Store | Out-Null
+        $path = $env:PATH
+        try {
+            $env:PATH = Join-Path $TestHome 'no-such-bin'
+            $errors = @()
+            Invoke-KgTraining Q9001 -Environment sandbox -Scheduler Slurm -ErrorVariable errors -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        }
+        finally { $env:PATH = $path }
+        $errors.Count | Should -Be 1
+        $errors[0].FullyQualifiedErrorId | Should -BeLike 'SchedulerNotInstalled,*'
+        $errors[0].Exception.Message | Should -BeLike '*sbatch, scontrol, scancel are not on PATH*apt-get install slurm-client*'
+        $errors[0].CategoryInfo.Category | Should -Be 'NotInstalled'
+    }
+}
+
+Describe 'Training batches on the single-node Slurm cluster' -Tag 'Slurm' {
+    BeforeAll {
+        if (-not $HasSlurm) { return }
+        $script:TestHome = Initialize-KgTestStore S3
+        $script:Concepts = New-BatchConcepts 'Q9001', 'Q9002', 'Q9003'
+        $script:SpecFolder = Split-Path (New-Item -ItemType Directory (Join-Path $TestHome 'classifier_specs/v2'))
+    }
+
+    AfterEach {
+        Get-Job | Where-Object PSJobTypeName -eq 'KgBatchJob' | Remove-Job -Force -ErrorAction SilentlyContinue
+    }
+
+    It 'Invoke-KgTraining -Scheduler Slurm returns a job; Receive-Job gives each concept''s TrainingResult, and an error record for a missing one' -Skip:(-not $HasSlurm) -Tag 'Slurm' {
+        $job = 'Q9001', 'Q9002', 'Q404' | Invoke-KgTraining -Environment sandbox -ConceptPath $Concepts -Scheduler Slurm
+        $job.PSJobTypeName | Should -Be 'KgBatchJob'
+        $job.SchedulerJobIds.Count | Should -Be 1
+        (Get-Job -Id $job.Id).InstanceId | Should -Be $job.InstanceId
+        $job | Wait-Job -Timeout 240 | Out-Null
+        $job.State | Should -Be 'Failed'   # one concept failed
+        $errors = @()
+        $results = Receive-Job $job -ErrorVariable errors -ErrorAction SilentlyContinue
+        ($results.WikibaseId | Sort-Object) | Should -Be @('Q9001', 'Q9002')
+        $results | ForEach-Object { $_ | Should -BeOfType ([KnowledgeGraph.Training.TrainingResult]); $_.Stored | Should -BeTrue; $_.Version | Should -Be 'v0' }
+        $errors.Count | Should -Be 1
+        $errors[0].FullyQualifiedErrorId | Should -Be 'ConceptNotFound'
+        # The versions are in the store as a local training stores them, unpromoted.
+        (Get-KgClassifier Q9002 -Environment sandbox -AllVersions).Version | Should -Be 'v0'
+        Get-KgClassifier -Environment sandbox -Promoted | Should -BeNullOrEmpty
+        # The task's log is on this machine (the test cluster shares its file system).
+        $log = Get-ChildItem $job.LogFolders[0] -Filter '*.log' | Select-Object -First 1
+        Get-Content $log.FullName -Raw | Should -Match 'Batch \S+, task \d'
+    }
+
+    It 'Deploy-KgClassifier -Scheduler Slurm promotes the trained concepts and updates the spec once, as a local deploy does' -Skip:(-not $HasSlurm) -Tag 'Slurm' {
+        $job = 'Q9001', 'Q9003' | Deploy-KgClassifier -Environment staging -AddClassifiersProfile primary -ConceptPath $Concepts -SpecPath $SpecFolder -Scheduler Slurm
+        $results = Receive-Job $job -Wait
+        $job.State | Should -Be 'Completed'
+        ($results.WikibaseId | Sort-Object) | Should -Be @('Q9001', 'Q9003')
+        $results | ForEach-Object { $_ | Should -BeOfType ([KnowledgeGraph.Lifecycle.DeployResult]); $_.Promoted | Should -BeTrue; $_.ClassifiersProfile | Should -Be 'primary' }
+        (Get-KgClassifier -Environment staging -Promoted).WikibaseId | Sort-Object | Should -Be @('Q9001', 'Q9003')
+        $spec = Get-Content (Join-Path $SpecFolder 'v2/staging.yaml') -Raw
+        $spec | Should -Match 'Q9001'
+        $spec | Should -Match 'Q9003'
+    }
+
+    It 'Stop-Job on one concept cancels its task (scancel); the others are still promoted' -Skip:(-not $HasSlurm) -Tag 'Slurm' {
+        # One task at a time, so the second is still pending when it is cancelled.
+        $job = 'Q9002', 'Q9003' | Deploy-KgClassifier -Environment labs -AddClassifiersProfile primary -ConceptPath $Concepts -NoSpecUpdate -Scheduler Slurm -ThrottleLimit 1
+        $job.ChildJobs[1] | Stop-Job
+        $errors = @()
+        $results = Receive-Job $job -Wait -ErrorVariable errors -ErrorAction SilentlyContinue
+        $q2 = $results | Where-Object WikibaseId -eq 'Q9002'
+        $q3 = $results | Where-Object WikibaseId -eq 'Q9003'
+        $q2.Promoted | Should -BeTrue
+        $q3.Promoted | Should -BeFalse
+        $q3.ErrorId | Should -Be 'TaskCancelled'
+        $errors.FullyQualifiedErrorId | Should -Be 'TaskCancelled'
+        (Get-KgClassifier -Environment labs -Promoted).WikibaseId | Should -Be 'Q9002'
+        Get-KgClassifier Q9003 -Environment labs -AllVersions -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+
+    It 'Stop-Job on the batch cancels the array and promotes nothing' -Skip:(-not $HasSlurm) -Tag 'Slurm' {
+        $job = 'Q9001', 'Q9002', 'Q9003' | Deploy-KgClassifier -Environment production -AddClassifiersProfile primary -ConceptPath $Concepts -NoSpecUpdate -Force -Scheduler Slurm -ThrottleLimit 1
+        $job | Stop-Job
+        $job.State | Should -Be 'Stopped'
+        $errors = @()
+        $results = Receive-Job $job -ErrorVariable errors -ErrorAction SilentlyContinue
+        $results.Count | Should -Be 3
+        $results | ForEach-Object { $_.Promoted | Should -BeFalse }
+        $errors.Count | Should -Be 3
+        Get-KgClassifier -Environment production -Promoted | Should -BeNullOrEmpty
+        $state = & scontrol --oneliner show job $job.SchedulerJobIds[0] 2>&1 | Out-String
+        $state | Should -Not -Match 'JobState=(PENDING|RUNNING)'
+    }
+
+    It 'a task killed by a signal (kill -9 of its process) is a clear error, and nothing of it is promoted' -Skip:(-not $HasSlurm) -Tag 'Slurm' {
+        # The task's pwsh (its command line names the batch) is killed with SIGKILL as soon as it exists.
+        $job = 'Q9001' | Invoke-KgTraining -Environment sandbox -ConceptPath $Concepts -ClassifierType SpanTagger -Scheduler Slurm
+        $batchId = $job.BatchIds[0]
+        Wait-Until { ($script:taskPid = & pgrep -f -- "-BatchId $batchId" | Select-Object -First 1) } -Seconds 120
+        & kill -9 $script:taskPid
+        $job | Wait-Job -Timeout 120 | Out-Null
+        $errors = @()
+        Receive-Job $job -ErrorVariable errors -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $errors.Count | Should -Be 1
+        $errors[0].FullyQualifiedErrorId | Should -Be 'TaskKilled'
+        $errors[0].Exception.Message | Should -BeLike '*Training Q9001 was killed by signal 9*Nothing of it was promoted*'
+        Get-KgClassifier Q9001 -Environment sandbox -Promoted -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+
+    It 'says the controller does not answer when Slurm is not running, and stores no batch' -Skip:(-not $HasSlurm) -Tag 'Slurm' {
+        $dead = Join-Path $TestHome 'dead-slurm.conf'
+        (Get-Content $env:KG_TEST_SLURM_CONF) -replace '^SlurmctldPort=\d+', 'SlurmctldPort=1' | Set-Content $dead
+        $conf = $env:SLURM_CONF
+        try {
+            $env:SLURM_CONF = $dead
+            $errors = @()
+            Invoke-KgTraining Q9001 -Environment labs -ConceptPath $Concepts -Scheduler Slurm -ErrorVariable errors -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        }
+        finally { $env:SLURM_CONF = $conf }
+        $errors.Count | Should -Be 1
+        $errors[0].FullyQualifiedErrorId | Should -BeLike 'SchedulerUnavailable,*'
+        $errors[0].Exception.Message | Should -BeLike '*scontrol ping*Nothing was submitted*'
+        Get-KgClassifier Q9001 -Environment labs -AllVersions -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Export-KgJobDefinition' {
+    It 'stores the batch and writes a Kubernetes Indexed Job and an AWS Batch definition that run Invoke-KgTrainingTask in the image' -Skip:(-not $HasS3) {
+        $testHome = Initialize-KgTestStore S3
+        $concepts = New-BatchConcepts 'Q9001', 'Q9002'
+        $out = Join-Path $testHome 'jobs'
+        $k8s = 'Q9001', 'Q9002' | Export-KgJobDefinition -Environment labs -Kind KubernetesJob -Image localhost:5000/kgtools:0.1.0 -ConceptPath $concepts -Parallelism 1 -OutputPath $out
+        $k8s.TaskCount | Should -Be 2
+        $yaml = Get-Content (Join-Path $out "$($k8s.Name).yaml") -Raw
+        $yaml | Should -Match 'completionMode: Indexed'
+        $yaml | Should -Match 'completions: 2'
+        $yaml | Should -Match 'parallelism: 1'
+        $yaml | Should -Match "Invoke-KgTrainingTask -BatchId $($k8s.BatchId) -Environment labs"
+        $yaml | Should -Match 'KG_LABS_STORE'
+        # The batch is in the store: its task 1 runs here as a pod would, and stores Q9002's version.
+        $task = Invoke-KgTrainingTask $k8s.BatchId labs -Index 1
+        $task.WikibaseId | Should -Be 'Q9002'
+        (Get-KgClassifier Q9002 -Environment labs -AllVersions).Version | Should -Be 'v0'
+        $aws = Export-KgJobDefinition Q9001 -Environment labs -Kind AwsBatch -Image localhost:5000/kgtools:0.1.0 -ConceptPath $concepts
+        ($aws.Definition | ConvertFrom-Json).containerProperties.image | Should -Be 'localhost:5000/kgtools:0.1.0'
+        $aws.SubmitCommand | Should -Not -Match 'array-properties'
+    }
+
+    It 'refuses a local store and a bad image, writing nothing' {
+        New-KgTestHome | Out-Null
+        (Get-KgError { Export-KgJobDefinition Q9001 -Environment labs -Kind AwsBatch -Image 'UPPER' }).FullyQualifiedErrorId | Should -BeLike 'InvalidImageReference,*'
+        (Get-KgError { Export-KgJobDefinition Q9001 -Environment labs -Kind AwsBatch -Image kgtools }).FullyQualifiedErrorId | Should -BeLike 'SchedulerNeedsSharedStore,*'
+    }
+}
