@@ -49,7 +49,8 @@ public sealed class InstallKgEncoderCommand : EncoderCmdlet
                 WriteVerbose($"{encoder.Name}: {installed.ModelPath} and {installed.VocabularyPath}");
                 if (PassThru)
                 {
-                    WriteObject(EncoderLocator.Inspect(encoder, [root]));
+                    // Install has just checked every file: no second read of 91 MB to say so.
+                    WriteObject(new EncoderStatus(encoder, EncoderStatus.Installed, installed.Folder, "checked by Install-KgEncoder", [root]));
                 }
             }
             catch (KgException e)
