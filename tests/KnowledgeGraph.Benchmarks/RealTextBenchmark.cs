@@ -86,6 +86,10 @@ internal static class RealTextBenchmark
                         using var noThreshold = new WorkerClassifier(worker, result.ClassifierId, result.ClassifierName,
                             new Dictionary<string, byte[]>(files) { [ModelFiles.Model] = System.Text.Encoding.UTF8.GetBytes(open.ToJsonString()) }, "Cpu");
                         var (_, scores) = noThreshold.Score(feed.Select(b => b.Text).ToArray());
+                        foreach (var i in Enumerable.Range(0, feed.Length).Where(i => positives.Contains(feed[i].Id)).OrderBy(i => scores[i]).Take(20))
+                        {
+                            Console.WriteLine(FormattableString.Invariant($"realtext: {type} seed {seed}: relevant block scored {scores[i]:F3}: {Short(feed[i].Text)}"));
+                        }
                         foreach (var t in new[] { 0.05, 0.3, 0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95 })
                         {
                             var hit = Enumerable.Range(0, feed.Length).Where(i => scores[i] > 0 && scores[i] >= t).ToList();

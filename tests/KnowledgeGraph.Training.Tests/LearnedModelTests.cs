@@ -170,6 +170,9 @@ public class LearnedModelTests
         double[] scores = [0.2, 0.8, 0.8, 0.8, 0.5, 0.8];
         Assert.Equal((0.3, 0.8), ValidationSet.Choose(candidates, t => scores[Array.IndexOf(candidates, t)]));
         Assert.Equal(0.1, ValidationSet.Choose(candidates, _ => 0).Threshold);
+        // With a preferred threshold (a network's own 0.5), the tied candidate nearest it.
+        Assert.Equal((0.6, 0.8), ValidationSet.Choose(candidates, t => scores[Array.IndexOf(candidates, t)], preferred: 0.55));
+        Assert.Equal((0.4, 0.8), ValidationSet.Choose(candidates, t => scores[Array.IndexOf(candidates, t)], preferred: 0.45));
     }
 
     [Fact]
@@ -265,6 +268,69 @@ public class LearnedModelTests
             var old = Assert.Throws<KgException>(() => ModelCard.Load(System.Text.Encoding.UTF8.GetBytes(v1.ToJsonString()), weights, model.Id, Devices.Resolve("Cpu"), "t"));
             Assert.Contains("train it again", old.Message);
         }
+    }
+
+    [Fact]
+    public void Untrained_networks_start_from_the_concepts_labels()
+    {
+        Devices.Prepare(3, 1);
+        var concept = TrainingData.Concept(20);
+        var settings = SmallPassages;
+        using var passageNet = new PassageNet(settings);
+        passageNet.eval();
+        var featurizer = new SegmentFeaturizer(settings, concept);
+        using (var batch = PassageBatch.Create([featurizer.Featurize("Last year the flood damaged 5 homes.", null), featurizer.Featurize("Buses will run on electricity.", null)], Devices.Resolve("Cpu")))
+        {
+            var p = torch.sigmoid(passageNet.call(batch)).data<float>().ToArray();
+            Assert.True(p[0] > 0.3 && p[1] < 0.1, $"label {p[0]}, none {p[1]}");
+        }
+
+        var spanSettings = Small;
+        using var spanNet = new SpanTaggerNet(spanSettings);
+        spanNet.eval();
+        var features = new SpanFeaturizer(spanSettings, new KeywordClassifier(concept)).Featurize("Officials warned that the flood came back.", null);
+        using var spans = SpanBatch.Create([features], null, Devices.Resolve("Cpu"));
+        var tags = spanNet.call(spans).argmax(2).data<long>().ToArray();
+        var flood = features.Tokens.ToList().FindIndex(t => t.Text == "flood");
+        Assert.Equal(1, tags[flood]); // B: the label
+        Assert.All(tags.Where((_, i) => i != flood), t => Assert.Equal(0, t)); // O everywhere else
+    }
+
+    [Fact]
+    public void A_segment_classifier_keeps_its_own_threshold_when_validation_has_too_few_positives()
+    {
+        // 12 passages: the validation split holds fewer than five with the concept, too few to choose a threshold by.
+        Devices.Prepare(5, 1);
+        var (trained, report) = LearnedTypes.Get("PassageClassifier").Train(Input(TrainingData.Concept(12), 5) with { Settings = JsonSerializer.SerializeToElement(SmallPassages) }, null, TestContext.Current.CancellationToken);
+        using (trained)
+        {
+            Assert.Equal(0.5, report.Threshold);
+            Assert.Contains("fewer than the 5 needed", report.ThresholdRule);
+        }
+    }
+
+    [Fact]
+    public void The_passage_classifier_keeps_its_gazetteer_and_refuses_weights_of_another_network()
+    {
+        Devices.Prepare(9, 1);
+        var (trained, report) = LearnedTypes.Get("PassageClassifier").Train(Input(TrainingData.Concept(40), 9) with { Settings = JsonSerializer.SerializeToElement(SmallPassages) }, null, TestContext.Current.CancellationToken);
+        using var model = (PassageClassifierModel)trained;
+        Assert.Contains("river flooding", model.Gazetteer!.Strings);
+        var (card, weights) = Save(model, report, "PassageClassifier");
+        using (var loaded = (PassageClassifierModel)ModelCard.Load(card, weights, model.Id, Devices.Resolve("Cpu"), "t"))
+        {
+            Assert.Equal(model.Gazetteer.Strings, loaded.Gazetteer!.Strings);
+        }
+
+        // Weights saved by a network of another shape (an earlier version's) are a clear error, not a crash.
+        using var other = new SpanTaggerNet(Small);
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true)) other.save(writer);
+        var otherCard = JsonNode.Parse(card)!;
+        otherCard["weights_sha256"] = ModelManifest.Sha256Hex(stream.ToArray());
+        var error = Assert.Throws<KgException>(() => ModelCard.Load(System.Text.Encoding.UTF8.GetBytes(otherCard.ToJsonString()), stream.ToArray(), model.Id, Devices.Resolve("Cpu"), "t"));
+        Assert.Equal("ModelMismatch", error.ErrorId);
+        Assert.Contains("train it again", error.Message);
     }
 
     [Fact]

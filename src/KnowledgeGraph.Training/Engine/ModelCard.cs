@@ -164,7 +164,15 @@ public sealed class ModelCard
     internal static T LoadWeights<T>(T net, byte[] weights, Device device) where T : nn.Module
     {
         using var reader = new BinaryReader(new MemoryStream(weights));
-        net.load(reader, strict: true);
+        try
+        {
+            net.load(reader, strict: true);
+        }
+        catch (ArgumentException e)
+        {
+            // A model trained by an earlier version of the module whose network had other layers.
+            throw Mismatch(net.GetName(), $"its weights do not fit this version's {net.GetName()} ({e.Message}); train it again", e);
+        }
         net.to(device);
         net.eval();
         return net;

@@ -41,6 +41,17 @@ public abstract class SegmentClassifierModel<TFeatures> : ILearnedModel
     /// <summary>One segment as the network reads it.</summary>
     public abstract TFeatures Featurize(string segment);
 
+    /// <summary>A segment of a labelled passage of <paramref name="documentId"/> as training reads it: a model that learns
+    /// the labelled strings themselves leaves out those only that document gave (they would make the feature more
+    /// reliable in training than on new text).</summary>
+    public virtual TFeatures Featurize(string segment, string documentId) => Featurize(segment);
+
+    /// <summary>Takes the labelled passages whose strings the model may match (a gazetteer): the fitting ones before
+    /// training, every one after it. Most types learn nothing from them.</summary>
+    public virtual void LearnStrings(IEnumerable<LabelledPassage> passages)
+    {
+    }
+
     /// <summary>The logits [batch] of a batch of segments, with the network in whatever mode it is in.</summary>
     public abstract Tensor Logits(IReadOnlyList<TFeatures> batch);
 

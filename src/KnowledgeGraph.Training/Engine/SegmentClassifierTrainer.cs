@@ -44,6 +44,10 @@ internal interface ISegmentTrainingSettings
 /// positives at the corpus's rate).</summary>
 internal static class SegmentClassifierTrainer
 {
+    /// <summary>Below this many positive validation passages a threshold chosen on them is noise (with one or two, the
+    /// lowest candidate often "wins"), so the network's own 0.5 is kept.</summary>
+    internal const int MinimumValidationPositives = 5;
+
     private sealed record Example<TFeatures>(TFeatures Features, float Label);
 
     public static TrainingReport Train<TFeatures>(LearnedTrainingInput input, ISegmentTrainingSettings settings, SegmentClassifierModel<TFeatures> model,
@@ -51,9 +55,14 @@ internal static class SegmentClassifierTrainer
     {
         var clock = Stopwatch.StartNew();
         var corpus = input.Corpus;
-        var gold = Evaluator.GoldStandard(SpanTaggerTrainer.OnlyConcept(input.Training, input.Concept));
+        var raw = SpanTaggerTrainer.OnlyConcept(input.Training, input.Concept);
+        var gold = Evaluator.GoldStandard(raw);
         var (fit, validation) = SpanTaggerTrainer.ValidationSplit(gold);
-        var fixedExamples = fit.SelectMany(LabelledSegments).Select(s => new Example<TFeatures>(model.Featurize(s.Text), s.Positive ? 1f : 0f)).ToList();
+        // As in the span tagger: while fitting, the model knows the strings of the fitting passages only, with each
+        // annotator's own (shorter) spans; at the end, every labelled passage's.
+        var fitIds = fit.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
+        model.LearnStrings(fit.Concat(raw.Where(p => fitIds.Contains(p.Id))));
+        var fixedExamples = fit.SelectMany(p => LabelledSegments(p).Select(s => new Example<TFeatures>(model.Featurize(s.Text, DocumentFolds.DocumentOf(p)), s.Positive ? 1f : 0f))).ToList();
         var negatives = (corpus?.Negatives ?? []).SelectMany(p => SegmentTexts(p.Text)).Select(t => new Example<TFeatures>(model.Featurize(t), 0f)).ToList();
         var check = ValidationSet.Create(validation, corpus);
         var epochCheck = check.Subset(settings.EpochValidationNegatives);
@@ -107,14 +116,27 @@ internal static class SegmentClassifierTrainer
         var result = loop.Run(fixedExamples, negatives, input.Seed, cancellationToken);
 
         var (threshold, thresholdScore) = (0.5, 0.0);
-        if (validation.Count > 0)
+        var validationPositives = validation.Count(p => p.Spans.Count > 0);
+        var thresholdRule = FormattableString.Invariant($"the network's own 0.5: {validationPositives} positive validation passages, fewer than the {MinimumValidationPositives} needed to choose by");
+        if (validationPositives >= MinimumValidationPositives)
         {
             var labelled = model.PassageScores(validationTexts);
             var unlabelled = model.PassageScores(check.CorpusNegatives);
-            (threshold, thresholdScore) = ValidationSet.Choose(ValidationSet.PassageThresholds, t => check.PassageFBeta(
-                labelled.Select(s => s >= t).ToArray(), unlabelled.Select(s => s >= t).ToArray(), settings.ThresholdBeta));
+            var (chosen, score) = ValidationSet.Choose(ValidationSet.PassageThresholds, t => check.PassageFBeta(
+                labelled.Select(s => s >= t).ToArray(), unlabelled.Select(s => s >= t).ToArray(), settings.ThresholdBeta), preferred: 0.5);
+            if (score > 0)
+            {
+                (threshold, thresholdScore) = (chosen, score);
+                thresholdRule = FormattableString.Invariant($"best passage F{settings.ThresholdBeta:0.##} (score {thresholdScore:0.###}; of tied thresholds, the nearest 0.5) on {validation.Count} validation passages") +
+                    (check.CorpusNegatives.Count > 0 ? FormattableString.Invariant($" and {check.CorpusNegatives.Count} corpus negatives weighted {check.CorpusWeight:0.###}") : "");
+            }
+            else
+            {
+                thresholdRule = FormattableString.Invariant($"the network's own 0.5: no threshold finds any of the {validationPositives} positive validation passages");
+            }
         }
         model.Threshold = threshold;
+        model.LearnStrings(gold.Concat(raw));
         using var self = Process.GetCurrentProcess();
         return new TrainingReport
         {
@@ -123,8 +145,7 @@ internal static class SegmentClassifierTrainer
             BestValidationScore = result.BestScore,
             ValidationMetric = (averagePrecision ? "Passage average precision" : "Passage F1") + (check.CorpusNegatives.Count > 0 ? " (corpus-weighted)" : ""),
             Threshold = threshold,
-            ThresholdRule = FormattableString.Invariant($"best passage F{settings.ThresholdBeta:0.##} (score {thresholdScore:0.###}) on {validation.Count} validation passages") +
-                (check.CorpusNegatives.Count > 0 ? FormattableString.Invariant($" and {check.CorpusNegatives.Count} corpus negatives weighted {check.CorpusWeight:0.###}") : ""),
+            ThresholdRule = thresholdRule,
             Device = Devices.Name(device),
             TrainingPassages = fit.Count,
             ValidationPassages = validation.Count,

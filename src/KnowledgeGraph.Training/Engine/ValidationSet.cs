@@ -94,16 +94,22 @@ internal sealed class ValidationSet
         CorpusWeight = CorpusWeight * CorpusNegatives.Count / count,
     };
 
-    /// <summary>The candidate threshold that scores best; when several tie, the middle one of the longest run of
-    /// tied candidates (a plateau's middle is the choice least sensitive to the validation sample). When nothing scores
-    /// above 0 there is nothing to choose by: the first (lowest) candidate.</summary>
-    public static (double Threshold, double Score) Choose(IReadOnlyList<double> candidates, Func<double, double> score)
+    /// <summary>The candidate threshold that scores best. When several tie, the one nearest <paramref name="preferred"/>
+    /// when given (a network's own boundary, kept where the validation set cannot tell thresholds apart), else the middle
+    /// one of the longest run of tied candidates (a plateau's middle is the choice least sensitive to the validation
+    /// sample). When nothing scores above 0 there is nothing to choose by: the first (lowest) candidate.</summary>
+    public static (double Threshold, double Score) Choose(IReadOnlyList<double> candidates, Func<double, double> score, double? preferred = null)
     {
         var scores = candidates.Select(score).ToArray();
         var best = scores.Max();
         if (best <= 0)
         {
             return (candidates[0], 0);
+        }
+        if (preferred is { } p)
+        {
+            var nearest = Enumerable.Range(0, scores.Length).Where(i => scores[i] >= best - 1e-12).MinBy(i => Math.Abs(candidates[i] - p));
+            return (candidates[nearest], scores[nearest]);
         }
         int bestStart = 0, bestLength = 0;
         for (var i = 0; i < scores.Length;)

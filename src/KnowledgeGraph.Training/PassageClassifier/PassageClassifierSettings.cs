@@ -15,6 +15,8 @@ public sealed record PassageClassifierSettings : ILearnedSettings<PassageClassif
     /// <summary>A segment's tokens beyond this many are not read (segments are sentences: rarely that long).</summary>
     public int MaxTokens { get; init; } = 160;
     public double Dropout { get; init; } = 0.3;
+    /// <summary>Whether the gold strings seen in training are a feature (as in the span tagger).</summary>
+    public bool Gazetteer { get; init; } = true;
     public double LearningRate { get; init; } = 3e-3;
     public double WeightDecay { get; init; } = 0.01;
     public double WarmupFraction { get; init; } = 0.1;
@@ -48,5 +50,5 @@ public sealed record PassageClassifierSettings : ILearnedSettings<PassageClassif
         $"patience={Patience.ToString(CultureInfo.InvariantCulture)}", $"steps={MinSteps.ToString(CultureInfo.InvariantCulture)}",
         $"batch={BatchSize.ToString(CultureInfo.InvariantCulture)}",
         $"negatives={NegativesPerEpoch.ToString(CultureInfo.InvariantCulture)}/{HardNegatives.ToString(CultureInfo.InvariantCulture)}@{PythonStr.Float(MineAt)}",
-        $"beta={PythonStr.Float(ThresholdBeta)}", $"validation={ValidationMetric}/{EpochValidationNegatives.ToString(CultureInfo.InvariantCulture)}", $"near={MineNearMisses}") + (MiningPassages == int.MaxValue ? "" : $",mining={MiningPassages.ToString(CultureInfo.InvariantCulture)}");
+        $"beta={PythonStr.Float(ThresholdBeta)}", $"validation={ValidationMetric}/{EpochValidationNegatives.ToString(CultureInfo.InvariantCulture)}", $"near={MineNearMisses}", $"gazetteer={Gazetteer}") + (MiningPassages == int.MaxValue ? "" : $",mining={MiningPassages.ToString(CultureInfo.InvariantCulture)}");
 }

@@ -1,4 +1,5 @@
 using KnowledgeGraph.Classification;
+using KnowledgeGraph.Training.Features;
 using TorchSharp;
 
 namespace KnowledgeGraph.Training.PassageClassifier;
@@ -12,7 +13,7 @@ internal sealed class PassageClassifierType : LearnedType<PassageClassifierSetti
         CancellationToken cancellationToken)
     {
         var id = LearnedIds.Make(ClassifierType.PassageClassifier, input.Concept, settings.Canonical(), input.Seed, input.TrainingDataSha256, input.Corpus);
-        var model = new PassageClassifierModel(input.Concept, id, settings, new PassageNet(settings).to(input.Device), input.Device);
+        var model = new PassageClassifierModel(input.Concept, id, settings, new PassageNet(settings).to(input.Device), null, input.Device);
         return (model, SegmentClassifierTrainer.Train(input, settings, model, progress, cancellationToken));
     }
 
@@ -24,6 +25,6 @@ internal sealed class PassageClassifierType : LearnedType<PassageClassifierSetti
         }
         var settings = card.Settings<PassageClassifierSettings>();
         var net = ModelCard.LoadWeights(new PassageNet(settings), weights, device);
-        return new PassageClassifierModel(card.Concept, card.ClassifierId, settings, net, device, card.Threshold);
+        return new PassageClassifierModel(card.Concept, card.ClassifierId, settings, net, Gazetteer.FromCard(card.Root), device, card.Threshold);
     }
 }

@@ -69,15 +69,7 @@ public sealed class SpanTaggerModel : ILearnedModel
             all.Select(s => s.Count == 0 ? 0f : (float)s.Max(x => x.PredictionProbability ?? 0)).ToArray());
     }
 
-    public void WriteCardExtras(Utf8JsonWriter writer)
-    {
-        if (Gazetteer is { } g)
-        {
-            writer.WriteStartArray("gazetteer");
-            foreach (var s in g.Strings) writer.WriteStringValue(s);
-            writer.WriteEndArray();
-        }
-    }
+    public void WriteCardExtras(Utf8JsonWriter writer) => Gazetteer?.WriteTo(writer);
 
     /// <summary>A passage's features as this model sees them at prediction time.</summary>
     internal PassageFeatures Featurize(string text) => _featurizer.Featurize(text, _gazetteerMatcher);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using KnowledgeGraph.Classification;
 using KnowledgeGraph.Concepts;
 using KnowledgeGraph.Evaluation;
+using KnowledgeGraph.Training.Features;
 using TorchSharp;
 using static TorchSharp.torch;
 

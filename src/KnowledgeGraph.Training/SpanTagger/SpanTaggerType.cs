@@ -12,7 +12,7 @@ internal sealed class SpanTaggerType : LearnedType<SpanTaggerSettings>
     public override ILearnedModel Load(ModelCard card, byte[] weights, TorchSharp.torch.Device device)
     {
         var settings = card.Settings<SpanTaggerSettings>();
-        var gazetteer = card.Root.TryGetProperty("gazetteer", out var g) ? new Gazetteer(g.EnumerateArray().Select(x => x.GetString()!)) : null;
+        var gazetteer = Gazetteer.FromCard(card.Root);
         var net = ModelCard.LoadWeights(new SpanTaggerNet(settings), weights, device);
         return new SpanTaggerModel(card.Concept, card.ClassifierId, settings, net, gazetteer, device, card.Threshold);
     }
