@@ -1,5 +1,6 @@
 namespace KnowledgeGraph.Inference;
 
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<InferenceStatus>))]
 public enum InferenceStatus
 {
     /// <summary>The classifier classified at least one document in this run.</summary>
