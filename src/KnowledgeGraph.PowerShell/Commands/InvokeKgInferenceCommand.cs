@@ -164,6 +164,7 @@ public sealed class InvokeKgInferenceCommand : ScheduledCmdlet
             WriteVerbose($"{summary.Documents} document(s){chunk}: {summary.DocumentsClassified} classified, {summary.DocumentsUpToDate} up to date, " +
                 $"{summary.DocumentsNoOp} not run on, {summary.DocumentErrors.Count} failed; {summary.Classifications:N0} passage-classifications, " +
                 $"{summary.FilesWritten:N0} files written to {output.Location} in {summary.Elapsed.TotalSeconds:F2} s.");
+            WriteVerbose($"Thread time per phase: {summary.PhaseLine}.");
             WriteObject(summary.Classifiers, enumerateCollection: true);
         }
         catch (KgException e)
