@@ -141,6 +141,30 @@ if (-not $KeywordOnly) {
     'rerun of the 22, everything up to date: {0:N3} s = {1:P2} of the first run' -f $again.Seconds, ($again.Seconds / $sw.Elapsed.TotalSeconds)
 }
 
+# On the single-node Slurm cluster and the S3 test server, when they run (build.ps1 Test starts them; this script alone
+# does not): the same 996 documents and 20 keyword classifiers into an S3 store, here and as an array of N chunks.
+if ($env:KG_TEST_SLURM_CONF -and $env:KG_TEST_S3_ENDPOINT) {
+    . (Join-Path $PSScriptRoot '../tools/New-TestBucket.ps1')
+    $bucket = New-TestBucket
+    Set-KgEnvironment -Store "s3://$bucket/{name}" -EndpointUrl $env:KG_TEST_S3_ENDPOINT -ProfileName $(if ($env:KG_TEST_S3_PROFILE) { $env:KG_TEST_S3_PROFILE } else { 'kgtest' })
+    $ids | Invoke-KgTraining -Environment sandbox -NoEvaluate | Publish-KgClassifier -AddClassifiersProfile primary | Out-Null
+    $s3Specs = Join-Path $WorkFolder 'specs-s3'
+    New-Item -ItemType Directory (Join-Path $s3Specs 'v2') -Force | Out-Null
+    Update-KgInferenceSpec sandbox -Path $s3Specs
+    "load average before the S3 runs: $((Get-Content /proc/loadavg) -split ' ' | Select-Object -First 3)"
+    $sw = [System.Diagnostics.Stopwatch]::StartNew()
+    $rows = Invoke-KgInference -Environment sandbox -DocumentPath $documents -SpecPath $s3Specs -ThrottleLimit 2
+    $sw.Stop()
+    'S3 store, here, -ThrottleLimit 2: {0:N1} s for {1:N0} passage-classifications' -f $sw.Elapsed.TotalSeconds, ($rows | Measure-Object -Property Passages -Sum).Sum
+    foreach ($chunks in 2, 4) {
+        $sw = [System.Diagnostics.Stopwatch]::StartNew()
+        $rows = Invoke-KgInference -Environment sandbox -DocumentPath $documents -SpecPath $s3Specs -ThrottleLimit 2 -Force -Scheduler Slurm -ChunkCount $chunks | Receive-Job -Wait
+        $sw.Stop()
+        'S3 store, Slurm array of {0} chunks (submission to the last result, -Force): {1:N1} s for {2:N0} passage-classifications' -f $chunks, $sw.Elapsed.TotalSeconds, ($rows | Measure-Object -Property Passages -Sum).Sum
+    }
+    "load average after the S3 runs: $((Get-Content /proc/loadavg) -split ' ' | Select-Object -First 3)"
+}
+
 # Memory: a fresh pwsh per size, so that each peak is its own.
 $pwsh = Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')
 foreach ($copies in 1, 2, 4) {

@@ -102,6 +102,7 @@ public sealed class InvokeKgInferenceCommand : ScheduledCmdlet
                 $"-ChunkIndex {ChunkIndex} does not exist with -ChunkCount {ChunkCount}: the index is from 0 to {ChunkCount - 1}.", ChunkIndex));
         }
         string specFile;
+        string specText;
         IReadOnlyList<ClassifierSpec> specs;
         EnvironmentStore store;
         IInferenceOutput output;
@@ -109,7 +110,8 @@ public sealed class InvokeKgInferenceCommand : ScheduledCmdlet
         try
         {
             specFile = SpecFile();
-            specs = Dependencies.Infrastructure.SpecParser.Parse(FileText.ReadAll(specFile, "spec file"), specFile);
+            specText = FileText.ReadAll(specFile, "spec file");
+            specs = Dependencies.Infrastructure.SpecParser.Parse(specText, specFile);
             store = StoreFor(Environment);
             output = OutputPath is not null ? FolderInferenceOutput.WithTestDelay(ResolvePath(OutputPath))
                 : store.Configuration.Store.Kind == StoreKind.Local ? FolderInferenceOutput.WithTestDelay(store.Configuration.Store.LocalPath)
@@ -130,7 +132,7 @@ public sealed class InvokeKgInferenceCommand : ScheduledCmdlet
 
         if (OnCluster)
         {
-            SubmitBatch(store, specFile, specs, documents);
+            SubmitBatch(store, specFile, specText, specs, documents);
             return;
         }
         var chunk = ChunkCount > 1 ? $" (chunk {ChunkIndex} of {ChunkCount})" : "";
@@ -175,7 +177,7 @@ public sealed class InvokeKgInferenceCommand : ScheduledCmdlet
 
     /// <summary>-Scheduler: stores the batch (the document list and the spec's text) and submits one array task per chunk;
     /// writes the job. A store on this machine is refused: the nodes write their results to the store.</summary>
-    private void SubmitBatch(EnvironmentStore store, string specFile, IReadOnlyList<ClassifierSpec> specs, IReadOnlyList<DocumentFile> documents)
+    private void SubmitBatch(EnvironmentStore store, string specFile, string specText, IReadOnlyList<ClassifierSpec> specs, IReadOnlyList<DocumentFile> documents)
     {
         var chunks = Math.Min(IsBound(nameof(ChunkCount)) ? ChunkCount : (documents.Count + DocumentsPerTask - 1) / DocumentsPerTask, documents.Count);
         var gpuEntries = specs.Count(s => s.RequireGpu == true);
@@ -207,7 +209,7 @@ public sealed class InvokeKgInferenceCommand : ScheduledCmdlet
             ChunkCount = chunks,
             DocumentPaths = documents.Select(d => d.Path).ToArray(),
             SpecFile = specFile,
-            SpecText = FileText.ReadAll(specFile, "spec file"),
+            SpecText = specText,
             Force = Force,
             AllowCpu = AllowCpu,
             ThrottleLimit = ThrottleLimit,
