@@ -27,6 +27,7 @@
         'Install-KgEncoder'
         'Invoke-KgClassifier'
         'Invoke-KgInference'
+        'Invoke-KgInferenceTask'
         'Invoke-KgTraining'
         'Invoke-KgTrainingTask'
         'Publish-KgClassifier'

@@ -235,7 +235,7 @@ public sealed class BatchStoreTests : IDisposable
         await new BatchMonitor(store, scheduler, [new SubmittedBatch(batch, job)]) { PollInterval = TimeSpan.FromMilliseconds(1) }
             .RunAsync(outcomes.Add, _ => { }, CancellationToken.None);
         Assert.Equal([0, 1, 2, 3], outcomes.Select(o => o.Index).Order());
-        Assert.Equal("v0", outcomes.Single(o => o.Index == 0).Result!.Version);
+        Assert.Equal("v0", Assert.IsType<TrainingResult>(outcomes.Single(o => o.Index == 0).Result).Version);
         Assert.Equal("TaskKilled", outcomes.Single(o => o.Index == 1).Error!.ErrorId);
         Assert.Contains("killed by signal 9 on n1", outcomes.Single(o => o.Index == 1).Error!.Message);
         Assert.Equal("TaskTimedOut", outcomes.Single(o => o.Index == 2).Error!.ErrorId);
@@ -248,5 +248,87 @@ public sealed class BatchStoreTests : IDisposable
         public Task<SubmittedArray> SubmitAsync(ArraySubmission submission, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task<IReadOnlyList<ArrayTaskStatus>> GetStatusAsync(SubmittedArray job, CancellationToken cancellationToken) => Task.FromResult(statuses);
         public Task CancelAsync(SubmittedArray job, int? index, CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}
+
+public sealed class InferenceBatchTests : IDisposable
+{
+    private readonly TestStores _stores = new();
+
+    public void Dispose() => _stores.Dispose();
+
+    private static Inference.InferenceClassifierRun Row(string q, Inference.InferenceStatus status, int documents, int upToDate, long passages) => new()
+    {
+        Environment = "labs",
+        WikibaseId = q,
+        ClassifierId = "abcd2345",
+        RegistryVersion = "v1",
+        ModelVersion = "v0",
+        ClassifierName = "KeywordClassifier",
+        Status = status,
+        Documents = documents,
+        UpToDate = upToDate,
+        Passages = passages,
+        DontRunOn = ["sabin"],
+        RequireGpu = false,
+        Output = "s3://b/labs",
+    };
+
+    [Fact]
+    public void The_chunks_rows_combine_into_one_row_per_entry_with_the_counts_added_up()
+    {
+        var rows = Inference.InferenceBatch.Combine(
+        [
+            [Row("Q1", Inference.InferenceStatus.Ran, 2, 0, 40), Row("Q2", Inference.InferenceStatus.UpToDate, 0, 1, 0)],
+            [Row("Q1", Inference.InferenceStatus.UpToDate, 0, 3, 0), Row("Q2", Inference.InferenceStatus.Failed, 0, 0, 0) with { Reason = "broken" }],
+        ]);
+        Assert.Equal(["Q1", "Q2"], rows.Select(r => r.WikibaseId));
+        Assert.Equal((Inference.InferenceStatus.Ran, 2, 3, 40L), (rows[0].Status, rows[0].Documents, rows[0].UpToDate, rows[0].Passages));
+        Assert.Equal((Inference.InferenceStatus.Failed, "broken"), (rows[1].Status, rows[1].Reason));
+    }
+
+    [Fact]
+    public async Task An_inference_batch_and_a_task_result_with_rows_and_errors_read_back_as_stored()
+    {
+        var store = _stores.For(KgEnvironment.Labs);
+        var objects = new BatchStore(store.Objects, store.Environment);
+        var batch = new Inference.InferenceBatch
+        {
+            Id = BatchId.New(DateTimeOffset.UtcNow),
+            Environment = KgEnvironment.Labs,
+            ChunkCount = 3,
+            DocumentPaths = ["/data/a.json", "/data/b.json.gz"],
+            SpecFile = "/specs/v2/labs.yaml",
+            SpecText = "---\n[]\n",
+            ThrottleLimit = 2,
+            CreatedAt = DateTimeOffset.UtcNow,
+            CreatedBy = Actor.Current,
+        };
+        await Inference.InferenceRun.CreateBatchAsync(store, batch, CancellationToken.None);
+        var read = await objects.ReadInferenceAsync(batch.Id, CancellationToken.None);
+        Assert.Equal((3, 2, "---\n[]\n"), (read.ChunkCount, read.ThrottleLimit, read.SpecText));
+        Assert.Equal(batch.DocumentPaths, read.DocumentPaths);
+        Assert.Equal("Inference chunk 2 of 3", read.TaskActivity(2));
+        // A training task given an inference batch is told what it is.
+        var wrong = await Assert.ThrowsAsync<KgException>(() => objects.ReadAsync(batch.Id, CancellationToken.None));
+        Assert.Equal("CorruptBatch", wrong.ErrorId);
+        Assert.Equal("TaskIndexOutOfRange", Assert.Throws<KgException>(() => BatchTask.CheckIndex(read, 3)).ErrorId);
+
+        await objects.WriteResultAsync(batch.Id, new BatchTaskResult
+        {
+            Index = 1,
+            WikibaseId = "chunk 1",
+            Succeeded = true,
+            Host = "n1",
+            StartedAt = DateTimeOffset.UtcNow,
+            FinishedAt = DateTimeOffset.UtcNow,
+            Classifiers = [Row("Q1", Inference.InferenceStatus.Ran, 2, 0, 40)],
+            Errors = [new KgException("DocumentUnreadable", KgErrorKind.InvalidData, "x.json is not JSON.", "x.json")],
+        }, CancellationToken.None);
+        var result = await objects.ReadResultAsync(batch.Id, 1, CancellationToken.None);
+        Assert.Equal(Row("Q1", Inference.InferenceStatus.Ran, 2, 0, 40) with { DontRunOn = result!.Classifiers![0].DontRunOn }, result.Classifiers[0]);
+        Assert.Equal(["sabin"], result.Classifiers[0].DontRunOn);
+        Assert.Equal(("DocumentUnreadable", KgErrorKind.InvalidData, "x.json"), (result.Errors[0].ErrorId, result.Errors[0].Kind, result.Errors[0].Target));
+        Assert.Same(result, await read.ResultAsync(store, result, CancellationToken.None));
     }
 }

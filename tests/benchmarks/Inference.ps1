@@ -67,9 +67,12 @@ function Measure-Inference([string] $Specs, [string] $Output, [string] $Document
     $self = Get-Process -Id $PID
     $cpu = $self.TotalProcessorTime
     $sw = [System.Diagnostics.Stopwatch]::StartNew()
-    $rows = Invoke-KgInference -Environment sandbox -DocumentPath $Documents -SpecPath $Specs -OutputPath $Output @Extra
+    $all = Invoke-KgInference -Environment sandbox -DocumentPath $Documents -SpecPath $Specs -OutputPath $Output @Extra -Verbose 4>&1
     $sw.Stop()
     $self.Refresh()
+    $rows = @($all | Where-Object { $_ -is [KnowledgeGraph.Inference.InferenceClassifierRun] })
+    $verbose = @($all | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message)
+    $runner = $verbose | Where-Object { $_ -match ' files written to .* in ([0-9.]+) s\.$' } | ForEach-Object { [double]$Matches[1] } | Select-Object -First 1
     $classifications = ($rows | Measure-Object -Property Passages -Sum).Sum
     [pscustomobject]@{
         Seconds         = $sw.Elapsed.TotalSeconds
@@ -78,6 +81,10 @@ function Measure-Inference([string] $Specs, [string] $Output, [string] $Document
         PerSecond       = $classifications / $sw.Elapsed.TotalSeconds
         Files           = ($rows | Measure-Object -Property Documents -Sum).Sum
         UpToDate        = ($rows | Measure-Object -Property UpToDate -Sum).Sum
+        # The runner's own wall time (the rest is the command: the spec, the store, loading the classifiers), and its
+        # thread time per phase.
+        RunnerSeconds   = $runner
+        Phases          = ($verbose | Where-Object { $_ -like 'Thread time per phase:*' } | Select-Object -First 1) -replace '^Thread time per phase: ', ''
     }
 }
 
@@ -88,6 +95,8 @@ function Write-Figures([string] $Name, [object[]] $Measured) {
     $median = [int][Math]::Floor($rates.Count / 2)
     '{0}: median {1:N0} passage-classifications/s (min {2:N0}, max {3:N0}); median {4:N2} s wall and {5:N2} s CPU of this process for {6:N0} classifications, {7:N0} labelled-passages files' -f $Name,
         $rates[$median], $rates[0], $rates[-1], $seconds[$median], $cpu[$median], $Measured[0].Classifications, $Measured[0].Files
+    $m = @($Measured | Sort-Object Seconds)[$median]
+    '  breakdown of the median run: {0:N3} s wall, of which {1:N3} s in the runner (the rest: the command, the spec, loading); thread time per phase: {2}' -f $m.Seconds, $m.RunnerSeconds, $m.Phases
 }
 
 $run = 0
@@ -103,6 +112,8 @@ foreach ($throttle in 1, 2) {
     $rerun = @($reruns.Seconds | Sort-Object)[[int][Math]::Floor($Runs / 2)]
     $first = @($measured.Seconds | Sort-Object)[[int][Math]::Floor($Runs / 2)]
     'rerun, everything up to date, -ThrottleLimit {0}: median {1:N3} s = {2:P1} of the first run ({3:N0} pairs up to date, {4} files classified)' -f $throttle, $rerun, ($rerun / $first), $reruns[0].UpToDate, $reruns[0].Files
+    $m = @($reruns | Sort-Object Seconds)[[int][Math]::Floor($Runs / 2)]
+    '  breakdown of the median rerun: {0:N3} s in the runner; thread time per phase: {1}' -f $m.RunnerSeconds, $m.Phases
     "load average now: $((Get-Content /proc/loadavg -ErrorAction SilentlyContinue) -split ' ' | Select-Object -First 3)"
 }
 
@@ -128,6 +139,30 @@ if (-not $KeywordOnly) {
     '22 classifiers (20 keyword + 2 learned), -ThrottleLimit 2: {0:N1} s for {1:N0} passage-classifications ({2:N0}/s)' -f $sw.Elapsed.TotalSeconds, $all, ($all / $sw.Elapsed.TotalSeconds)
     $again = Measure-Inference $allSpecs $output -Extra @{ ThrottleLimit = 2 }
     'rerun of the 22, everything up to date: {0:N3} s = {1:P2} of the first run' -f $again.Seconds, ($again.Seconds / $sw.Elapsed.TotalSeconds)
+}
+
+# On the single-node Slurm cluster and the S3 test server, when they run (build.ps1 Test starts them; this script alone
+# does not): the same 996 documents and 20 keyword classifiers into an S3 store, here and as an array of N chunks.
+if ($env:KG_TEST_SLURM_CONF -and $env:KG_TEST_S3_ENDPOINT) {
+    . (Join-Path $PSScriptRoot '../tools/New-TestBucket.ps1')
+    $bucket = New-TestBucket
+    Set-KgEnvironment -Store "s3://$bucket/{name}" -EndpointUrl $env:KG_TEST_S3_ENDPOINT -ProfileName $(if ($env:KG_TEST_S3_PROFILE) { $env:KG_TEST_S3_PROFILE } else { 'kgtest' })
+    $ids | Invoke-KgTraining -Environment sandbox -NoEvaluate | Publish-KgClassifier -AddClassifiersProfile primary | Out-Null
+    $s3Specs = Join-Path $WorkFolder 'specs-s3'
+    New-Item -ItemType Directory (Join-Path $s3Specs 'v2') -Force | Out-Null
+    Update-KgInferenceSpec sandbox -Path $s3Specs
+    "load average before the S3 runs: $((Get-Content /proc/loadavg) -split ' ' | Select-Object -First 3)"
+    $sw = [System.Diagnostics.Stopwatch]::StartNew()
+    $rows = Invoke-KgInference -Environment sandbox -DocumentPath $documents -SpecPath $s3Specs -ThrottleLimit 2
+    $sw.Stop()
+    'S3 store, here, -ThrottleLimit 2: {0:N1} s for {1:N0} passage-classifications' -f $sw.Elapsed.TotalSeconds, ($rows | Measure-Object -Property Passages -Sum).Sum
+    foreach ($chunks in 2, 4) {
+        $sw = [System.Diagnostics.Stopwatch]::StartNew()
+        $rows = Invoke-KgInference -Environment sandbox -DocumentPath $documents -SpecPath $s3Specs -ThrottleLimit 2 -Force -Scheduler Slurm -ChunkCount $chunks | Receive-Job -Wait
+        $sw.Stop()
+        'S3 store, Slurm array of {0} chunks (submission to the last result, -Force): {1:N1} s for {2:N0} passage-classifications' -f $chunks, $sw.Elapsed.TotalSeconds, ($rows | Measure-Object -Property Passages -Sum).Sum
+    }
+    "load average after the S3 runs: $((Get-Content /proc/loadavg) -split ' ' | Select-Object -First 3)"
 }
 
 # Memory: a fresh pwsh per size, so that each peak is its own.

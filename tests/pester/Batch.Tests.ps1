@@ -181,6 +181,126 @@ Describe 'Training batches on the single-node Slurm cluster' -Tag 'Slurm' {
     }
 }
 
+# Two keyword classifiers (Q701 everywhere, Q702 with dont_run_on: [sabin]) over the original's three parser-output
+# documents, here and as a Slurm array of two chunks: the results in the store must be a local run's.
+Describe 'Inference on the single-node Slurm cluster' -Tag 'Slurm' {
+    BeforeAll {
+        if (-not $HasSlurm -or -not $HasSharedData) { return }
+        $script:TestHome = Initialize-KgTestStore S3
+        $script:Bucket = ((Get-KgEnvironment sandbox).Store -replace '^s3://', '') -split '/' | Select-Object -First 1
+        $script:Documents = Join-Path $SharedData 'documents/parser-output'
+        $concepts = New-Item -ItemType Directory (Join-Path $TestHome 'inference-concepts')
+        '{"preferred_label": "ministry", "alternative_labels": ["government"], "wikibase_id": "Q701"}' | Set-Content (Join-Path $concepts 'Q701.json')
+        '{"preferred_label": "natural resources", "alternative_labels": ["environment"], "wikibase_id": "Q702"}' | Set-Content (Join-Path $concepts 'Q702.json')
+        $trained = 'Q701', 'Q702' | Invoke-KgTraining -Environment sandbox -ConceptPath $concepts -NoEvaluate
+        $trained | Publish-KgClassifier -AddClassifiersProfile primary | Out-Null
+        Set-KgClassifierMetadata Q702 -ClassifierId ($trained | Where-Object WikibaseId -eq Q702).ClassifierId -Environment sandbox -AddDontRunOn sabin
+        $script:SpecFolder = Join-Path $TestHome 'classifier_specs'
+        New-Item -ItemType Directory (Join-Path $SpecFolder 'v2') | Out-Null
+        Update-KgInferenceSpec sandbox -Path $SpecFolder
+
+        # The result files (labelled passages, aggregated) under a folder or sandbox's prefix of the bucket: relative key →
+        # text, with the times of the run taken out (every run stamps its spans).
+        function Get-ResultFiles([string] $Folder) {
+            $found = [ordered]@{}
+            $normalize = { param($t) $t -replace '"timestamp": ?"[^"]*"', '"timestamp":"T"' -replace '"timestamps": ?\[[^\]]*\]', '"timestamps":["T"]' }
+            if ($Folder) {
+                foreach ($f in Get-ChildItem $Folder -Recurse -File | Where-Object Name -NotLike '*.kgtmp' | Sort-Object FullName) {
+                    $found[[IO.Path]::GetRelativePath($Folder, $f.FullName).Replace('\', '/')] = & $normalize ([IO.File]::ReadAllText($f.FullName))
+                }
+                return $found
+            }
+            foreach ($prefix in 'labelled_passages/', 'aggregated/') {
+                $list = [xml](Invoke-TestS3Request -Method Get -Path "/$Bucket" -Query @{ 'list-type' = '2'; prefix = "sandbox/$prefix" }).Content
+                foreach ($key in @($list.ListBucketResult.Contents | ForEach-Object { $_.Key } | Sort-Object)) {
+                    $r = Invoke-TestS3Request -Method Get -Path "/$Bucket/$key"
+                    $found[$key.Substring('sandbox/'.Length)] = & $normalize ([Text.Encoding]::UTF8.GetString($r.RawContentStream.ToArray()))
+                }
+            }
+            return $found
+        }
+    }
+
+    AfterEach {
+        Get-Job | Where-Object PSJobTypeName -eq 'KgBatchJob' | Remove-Job -Force -ErrorAction SilentlyContinue
+    }
+
+    It 'runs the documents in two array tasks; Receive-Job gives a local run''s rows, and the store holds a local run''s files' -Skip:(-not $HasSlurm -or -not $HasSharedData) -Tag 'Slurm' {
+        $localFolder = Join-Path $TestHome 'local-results'
+        $local = Invoke-KgInference -Environment sandbox -DocumentPath $Documents -SpecPath $SpecFolder -OutputPath $localFolder
+
+        $job = Invoke-KgInference -Environment sandbox -DocumentPath $Documents -SpecPath $SpecFolder -Scheduler Slurm -ChunkCount 2
+        $job.PSJobTypeName | Should -Be 'KgBatchJob'
+        $job.SchedulerJobIds.Count | Should -Be 1
+        $job.ChildJobs.Count | Should -Be 2
+        (Get-Job -Id $job.Id).InstanceId | Should -Be $job.InstanceId
+        $job | Wait-Job -Timeout 240 | Out-Null
+        $job.State | Should -Be 'Completed'
+        $errors = @()
+        $rows = Receive-Job $job -ErrorVariable errors
+        $errors | Should -BeNullOrEmpty
+        $rows | ForEach-Object { $_ | Should -BeOfType ([KnowledgeGraph.Inference.InferenceClassifierRun]) }
+        $shape = { $input | ForEach-Object { '{0} {1} {2} {3} {4} {5} {6} {7} {8}' -f $_.WikibaseId, $_.ClassifierId, $_.RegistryVersion, $_.Status, $_.Documents, $_.Skipped, $_.Passages, $_.PositivePassages, $_.Spans } }
+        ($rows | & $shape) | Should -Be ($local | & $shape)
+        $rows.Documents | Should -Be @(3, 2)
+        # Both chunks had work: the hash splits the three documents 2 + 1 or 1 + 2.
+        $logs = Get-ChildItem $job.LogFolders[0] -Filter '*.log'
+        $logs.Count | Should -Be 2
+
+        $stored = Get-ResultFiles
+        $expected = Get-ResultFiles $localFolder
+        @($stored.Keys | Sort-Object) | Should -Be @($expected.Keys | Sort-Object)
+        @($stored.Keys).Count | Should -Be 8   # 3 + 2 labelled passages, 3 aggregated
+        foreach ($key in $expected.Keys) { $stored[$key] | Should -Be $expected[$key] -Because $key }
+
+        # A rerun in the cluster finds everything done.
+        $again = Invoke-KgInference -Environment sandbox -DocumentPath $Documents -SpecPath $SpecFolder -Scheduler Slurm -ChunkCount 2 | Receive-Job -Wait
+        $again.Documents | Should -Be @(0, 0)
+        $again.UpToDate | Should -Be @(3, 2)
+        $again.Status | Should -Be @('UpToDate', 'UpToDate')
+    }
+
+    It 'Stop-Job cancels the array (scancel)' -Skip:(-not $HasSlurm -or -not $HasSharedData) -Tag 'Slurm' {
+        $job = Invoke-KgInference -Environment sandbox -DocumentPath $Documents -SpecPath $SpecFolder -Scheduler Slurm -ChunkCount 2 -Force
+        $job | Stop-Job
+        $job.State | Should -Be 'Stopped'
+        $state = & scontrol --oneliner show job $job.SchedulerJobIds[0] 2>&1 | Out-String
+        $state | Should -Not -Match 'JobState=(PENDING|RUNNING)'
+        $errors = @()
+        Receive-Job $job -ErrorVariable errors -ErrorAction SilentlyContinue | Out-Null
+        # A chunk that recorded its result before the cancellation counts; the others are stopped.
+        @($errors | Where-Object { $_.FullyQualifiedErrorId -ne 'BatchStopped' }) | Should -BeNullOrEmpty
+        @($job.ChildJobs | Where-Object State -eq 'Stopped').Count + @($job.ChildJobs | Where-Object State -eq 'Completed').Count | Should -Be 2
+    }
+}
+
+Describe 'Invoke-KgInference -Scheduler: checks before anything is submitted' {
+    BeforeAll {
+        $script:TestHome = New-KgTestHome
+        $script:SpecFolder = Join-Path $TestHome 'classifier_specs'
+        New-Item -ItemType Directory (Join-Path $SpecFolder 'v2') | Out-Null
+        Update-KgInferenceSpec sandbox -Path $SpecFolder
+        $script:Docs = Join-Path $SharedData 'documents/parser-output'
+    }
+
+    It 'refuses a store on this machine, saying why, and submits nothing' -Skip:(-not $HasSharedData) {
+        $e = Get-KgError { Invoke-KgInference -Environment sandbox -DocumentPath $Docs -SpecPath $SpecFolder -Scheduler Slurm }
+        $e.FullyQualifiedErrorId | Should -BeLike 'SchedulerNeedsSharedStore,*'
+        $e.Exception.Message | Should -BeLike '*inference of 3 document(s) cannot run on Slurm*folder*Set-KgEnvironment sandbox -Store s3://*Nothing was submitted*'
+        Get-Job | Where-Object PSJobTypeName -eq 'KgBatchJob' | Should -BeNullOrEmpty
+    }
+
+    It 'refuses -ChunkIndex and -OutputPath with -Scheduler, and cluster parameters without it' -Skip:(-not $HasSharedData) {
+        (Get-KgError { Invoke-KgInference -Environment sandbox -DocumentPath $Docs -SpecPath $SpecFolder -Scheduler Slurm -ChunkIndex 1 -ChunkCount 2 }).FullyQualifiedErrorId |
+            Should -BeLike 'LocalParameterWithScheduler,*'
+        (Get-KgError { Invoke-KgInference -Environment sandbox -DocumentPath $Docs -SpecPath $SpecFolder -Scheduler Slurm -OutputPath (Join-Path $TestHome 'o') }).FullyQualifiedErrorId |
+            Should -BeLike 'LocalParameterWithScheduler,*'
+        $e = Get-KgError { Invoke-KgInference -Environment sandbox -DocumentPath $Docs -SpecPath $SpecFolder -Partition cpu }
+        $e.FullyQualifiedErrorId | Should -BeLike 'SchedulerParameterWithoutScheduler,*'
+        $e.Exception.Message | Should -BeLike '*-Partition*-Scheduler Slurm*run inference here*'
+    }
+}
+
 Describe 'Export-KgJobDefinition' {
     It 'stores the batch and writes a Kubernetes Indexed Job and an AWS Batch definition that run Invoke-KgTrainingTask in the image' -Skip:(-not $HasS3) {
         $testHome = Initialize-KgTestStore S3

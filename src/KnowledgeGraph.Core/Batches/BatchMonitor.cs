@@ -7,22 +7,22 @@ using KnowledgeGraph.Training;
 namespace KnowledgeGraph.Batches;
 
 /// <summary>A batch the scheduler accepted, as one array job.</summary>
-public sealed record SubmittedBatch(TrainingBatch Batch, SubmittedArray Job);
+public sealed record SubmittedBatch(IScheduledBatch Batch, SubmittedArray Job);
 
-/// <summary>How one task of a batch ended: the training result, or the error (the task's own, or the scheduler's word
-/// when the task recorded nothing).</summary>
+/// <summary>How one task of a batch ended: its result (<see cref="IScheduledBatch.ResultAsync"/>: a TrainingResult, or an
+/// inference task's record), or the error (the task's own, or the scheduler's word when the task recorded nothing).</summary>
 public sealed record BatchTaskOutcome
 {
-    public required TrainingBatch Batch { get; init; }
+    public required IScheduledBatch Batch { get; init; }
     public required int Index { get; init; }
-    public TrainingResult? Result { get; init; }
+    public object? Result { get; init; }
     public KgException? Error { get; init; }
 
-    public string WikibaseId => Batch.WikibaseIds[Index];
+    public string TaskName => Batch.TaskName(Index);
 }
 
 /// <summary>A task that is running, for progress: where, and the last line of its log when the log can be read here.</summary>
-public sealed record RunningTask(string WikibaseId, string? Node, string? LastLine);
+public sealed record RunningTask(string TaskName, string? Node, string? LastLine);
 
 /// <summary>Where a batch stands after a poll.</summary>
 public sealed record BatchProgress
@@ -128,7 +128,7 @@ public sealed partial class BatchMonitor(EnvironmentStore store, ITaskScheduler 
             GiveUpAfterOutages(open, statuses, schedulerDown, storeDown, problem, Report);
             var pending = open.Count(t => statuses is null || !statuses.TryGetValue(t, out var s) || s.State == TaskState.Pending);
             var running = open.Where(t => statuses is not null && statuses.TryGetValue(t, out var s) && s.State == TaskState.Running)
-                .Select(t => new RunningTask(batches[t.Batch].Batch.WikibaseIds[t.Index], statuses![t].Node, LogTail.LastLine(statuses[t].LogPath)))
+                .Select(t => new RunningTask(batches[t.Batch].Batch.TaskName(t.Index), statuses![t].Node, LogTail.LastLine(statuses[t].LogPath)))
                 .ToArray();
             progress(new BatchProgress { Total = total, Pending = pending, Running = running, Succeeded = succeeded, Failed = failed, Problem = problem });
             if (open.Count > 0)
@@ -173,7 +173,7 @@ public sealed partial class BatchMonitor(EnvironmentStore store, ITaskScheduler 
                 }
                 if (known && status!.IsFinished)
                 {
-                    report(task, new BatchTaskOutcome { Batch = batch, Index = task.Index, Error = FromScheduler(batch.WikibaseIds[task.Index], status) });
+                    report(task, new BatchTaskOutcome { Batch = batch, Index = task.Index, Error = FromScheduler(batch, task.Index, status) });
                 }
                 else if (statuses is not null && !known && _cancelled.ContainsKey((batches[b].Job.JobId, task.Index)))
                 {
@@ -181,7 +181,7 @@ public sealed partial class BatchMonitor(EnvironmentStore store, ITaskScheduler 
                     {
                         Batch = batch,
                         Index = task.Index,
-                        Error = FromScheduler(batch.WikibaseIds[task.Index], new ArrayTaskStatus { Index = task.Index, State = TaskState.Cancelled }),
+                        Error = FromScheduler(batch, task.Index, new ArrayTaskStatus { Index = task.Index, State = TaskState.Cancelled }),
                     });
                 }
                 else if (statuses is not null && !known)
@@ -194,8 +194,8 @@ public sealed partial class BatchMonitor(EnvironmentStore store, ITaskScheduler 
                             Batch = batch,
                             Index = task.Index,
                             Error = new KgException("TaskLost", KgErrorKind.ResourceUnavailable,
-                                $"Training {batch.WikibaseIds[task.Index]} (task {task.Index} of {batches[b].Job}) ended without recording a result, and {scheduler.Name} no longer knows how it ended. Nothing of it was promoted.",
-                                batch.WikibaseIds[task.Index]),
+                                $"{batch.TaskActivity(task.Index)} (task {task.Index} of {batches[b].Job}) ended without recording a result, and {scheduler.Name} no longer knows how it ended. {batch.LeftOver}",
+                                batch.TaskName(task.Index)),
                         });
                     }
                 }
@@ -203,11 +203,11 @@ public sealed partial class BatchMonitor(EnvironmentStore store, ITaskScheduler 
         }
     }
 
-    private async Task<BatchTaskOutcome> SucceededAsync(TrainingBatch batch, int index, BatchTaskResult result, CancellationToken cancellationToken)
+    private async Task<BatchTaskOutcome> SucceededAsync(IScheduledBatch batch, int index, BatchTaskResult result, CancellationToken cancellationToken)
     {
         try
         {
-            return new BatchTaskOutcome { Batch = batch, Index = index, Result = await BatchTask.ToTrainingResultAsync(store, result, cancellationToken).ConfigureAwait(false) };
+            return new BatchTaskOutcome { Batch = batch, Index = index, Result = await batch.ResultAsync(store, result, cancellationToken).ConfigureAwait(false) };
         }
         catch (KgException e) when (e.ErrorId is "TaskResultMismatch" or "ChecksumMismatch" or "ModelFileMissing" or "CorruptEvaluation")
         {
@@ -235,16 +235,17 @@ public sealed partial class BatchMonitor(EnvironmentStore store, ITaskScheduler 
                 continue;
             }
             var batch = batches[task.Batch].Batch;
-            var q = batch.WikibaseIds[task.Index];
+            var q = batch.TaskName(task.Index);
+            var what = batch.TaskActivity(task.Index);
             report(task, new BatchTaskOutcome
             {
                 Batch = batch,
                 Index = task.Index,
                 Error = storeGone
                     ? new KgException("StoreUnavailable", KgErrorKind.ConnectionError,
-                        $"The outcome of training {q} could not be read from the store for {OutageLimit.TotalMinutes:0} minutes ({problem}). Whatever it stored stays there, unpromoted; look with Get-KgClassifier {q} -Environment {batch.Environment.Name()} -AllVersions.", q)
+                        $"The outcome of {Lower(what)} could not be read from the store for {OutageLimit.TotalMinutes:0} minutes ({problem}). {batch.LeftOver}", q)
                     : new KgException("SchedulerUnavailable", KgErrorKind.ConnectionError,
-                        $"{scheduler.Name} did not answer for {OutageLimit.TotalMinutes:0} minutes ({problem}), so training {q} was given up. Whatever it stored stays there, unpromoted.", q),
+                        $"{scheduler.Name} did not answer for {OutageLimit.TotalMinutes:0} minutes ({problem}), so {Lower(what)} was given up. {batch.LeftOver}", q),
             });
         }
     }
@@ -284,36 +285,38 @@ public sealed partial class BatchMonitor(EnvironmentStore store, ITaskScheduler 
         foreach (var task in open.OrderBy(t => t.Batch).ThenBy(t => t.Index).ToArray())
         {
             var batch = batches[task.Batch].Batch;
-            var q = batch.WikibaseIds[task.Index];
             report(task, new BatchTaskOutcome
             {
                 Batch = batch,
                 Index = task.Index,
                 Error = new KgException("BatchStopped", KgErrorKind.OperationStopped,
-                    $"Training {q} was stopped (Stop-Job cancelled {batches[task.Batch].Job}) before it recorded a result. Nothing of it was promoted.", q),
+                    $"{batch.TaskActivity(task.Index)} was stopped (Stop-Job cancelled {batches[task.Batch].Job}) before it recorded a result. {batch.LeftOver}", batch.TaskName(task.Index)),
             });
         }
     }
 
     /// <summary>The error of a task that recorded nothing, from how the scheduler says it ended.</summary>
-    public static KgException FromScheduler(string wikibaseId, ArrayTaskStatus s)
+    public static KgException FromScheduler(IScheduledBatch batch, int index, ArrayTaskStatus s)
     {
         var where = s.Node is null ? "" : $" on {s.Node}";
+        var (what, target, left) = (batch.TaskActivity(index), batch.TaskName(index), batch.LeftOver);
         var error = s switch
         {
             { State: TaskState.Cancelled } => new KgException("TaskCancelled", KgErrorKind.OperationStopped,
-                $"Training {wikibaseId} was cancelled{where} (scancel) before it recorded a result. Nothing of it was promoted.", wikibaseId),
+                $"{what} was cancelled{where} (scancel) before it recorded a result. {left}", target),
             { Signal: { } signal } => new KgException("TaskKilled", KgErrorKind.OperationStopped,
-                $"Training {wikibaseId} was killed by signal {signal}{where} before it recorded a result. Nothing of it was promoted.", wikibaseId),
+                $"{what} was killed by signal {signal}{where} before it recorded a result. {left}", target),
             { SchedulerState: "TIMEOUT" or "DEADLINE" } => new KgException("TaskTimedOut", KgErrorKind.LimitsExceeded,
-                $"Training {wikibaseId} reached its time limit{where} before it recorded a result (a longer -TimeLimit gives it more time). Nothing of it was promoted.", wikibaseId),
+                $"{what} reached its time limit{where} before it recorded a result (a longer -TimeLimit gives it more time). {left}", target),
             { State: TaskState.Completed } => new KgException("TaskEndedWithoutResult", KgErrorKind.InvalidOperation,
-                $"Training {wikibaseId} ended{where} without recording a result. Nothing of it was promoted.", wikibaseId),
+                $"{what} ended{where} without recording a result. {left}", target),
             _ => new KgException("TaskFailed", KgErrorKind.InvalidOperation,
-                $"Training {wikibaseId} failed{where} ({s.SchedulerState}{(s.ExitCode is { } code ? $", exit code {code}" : "")}{(s.Reason is null ? "" : $", {s.Reason}")}) before it recorded a result. Nothing of it was promoted.", wikibaseId),
+                $"{what} failed{where} ({s.SchedulerState}{(s.ExitCode is { } code ? $", exit code {code}" : "")}{(s.Reason is null ? "" : $", {s.Reason}")}) before it recorded a result. {left}", target),
         };
         return WithLog(error, s);
     }
+
+    private static string Lower(string activity) => activity.Length == 0 ? activity : char.ToLowerInvariant(activity[0]) + activity[1..];
 
     /// <summary>The error with the end of the task's log, when the log can be read here.</summary>
     private static KgException WithLog(KgException e, ArrayTaskStatus? s)

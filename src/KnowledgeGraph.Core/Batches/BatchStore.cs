@@ -31,22 +31,30 @@ public sealed record BatchTaskResult
     public required string Host { get; init; }
     public required DateTimeOffset StartedAt { get; init; }
     public required DateTimeOffset FinishedAt { get; init; }
+    /// <summary>An inference task's rows (one per spec entry, for its chunk of the documents); null for a training task.</summary>
+    public IReadOnlyList<Inference.InferenceClassifierRun>? Classifiers { get; init; }
+    /// <summary>An inference task's non-terminating errors (documents that could not be read, classifiers that failed).</summary>
+    public IReadOnlyList<KgException> Errors { get; init; } = [];
 
     public KgException ToException() => new(ErrorId ?? "TrainingFailed", ErrorKind ?? KgErrorKind.InvalidOperation, Message ?? "The task failed.", WikibaseId);
 }
 
 /// <summary>A batch's objects in the environment's store, under <c>batches/&lt;id&gt;/</c>: <c>batch.json</c> (written
-/// last, create-only, so a batch is visible only complete), <c>concepts/&lt;Qid&gt;.json</c>, <c>training-data.jsonl</c>
-/// and, per task, <c>results/&lt;index&gt;.json</c>. Model versions are stored as by any training, under <c>models/</c>.</summary>
+/// last, create-only, so a batch is visible only complete), for a training batch <c>concepts/&lt;Qid&gt;.json</c> and
+/// <c>training-data.jsonl</c>, for an inference batch <c>spec.yaml</c> (the spec file it runs), and, per task,
+/// <c>results/&lt;index&gt;.json</c>. Model versions are stored as by any training, under <c>models/</c>; inference
+/// results as by any inference run.</summary>
 public sealed class BatchStore(IObjectStore store, KgEnvironment environment)
 {
     public const string Prefix = "batches/";
     public const string BatchSchema = "kgtools.training-batch/1";
     public const string ResultSchema = "kgtools.batch-result/1";
+    public const string InferenceBatchSchema = "kgtools.inference-batch/1";
 
     public static string BatchKey(string id) => $"{Prefix}{id}/batch.json";
     public static string ConceptKey(string id, string wikibaseId) => $"{Prefix}{id}/concepts/{wikibaseId}.json";
     public static string TrainingDataKey(string id) => $"{Prefix}{id}/training-data.jsonl";
+    public static string SpecKey(string id) => $"{Prefix}{id}/spec.yaml";
     public static string ResultsPrefix(string id) => $"{Prefix}{id}/results/";
     public static string ResultKey(string id, int index) => ResultsPrefix(id) + index.ToString("D6", CultureInfo.InvariantCulture) + ".json";
 
@@ -63,36 +71,77 @@ public sealed class BatchStore(IObjectStore store, KgEnvironment environment)
         {
             await store.PutAsync(TrainingDataKey(batch.Id), Encoding.UTF8.GetBytes(PassageFile.Format(trainingData, PassageFileFormat.Jsonl)), cancellationToken).ConfigureAwait(false);
         }
-        if (!await store.TryCreateAsync(BatchKey(batch.Id), ToJson(batch), cancellationToken).ConfigureAwait(false))
+        await CreateRecordAsync(batch.Id, ToJson(batch), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Stores an inference batch: the spec file it runs, then the batch record (create-only).</summary>
+    public async Task CreateAsync(Inference.InferenceBatch batch, string specText, CancellationToken cancellationToken)
+    {
+        await store.PutAsync(SpecKey(batch.Id), Encoding.UTF8.GetBytes(specText), cancellationToken).ConfigureAwait(false);
+        await CreateRecordAsync(batch.Id, KgJson.ToBytes(Inference.InferenceBatch.ToDocument(batch), KgJson.Indented.InferenceBatchDocument), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task CreateRecordAsync(string id, byte[] record, CancellationToken cancellationToken)
+    {
+        if (!await store.TryCreateAsync(BatchKey(id), record, cancellationToken).ConfigureAwait(false))
         {
-            throw new KgException("BatchExists", KgErrorKind.ResourceExists, $"A batch {batch.Id} already exists in {environment.Name()} ({store.Location}).", batch.Id);
+            throw new KgException("BatchExists", KgErrorKind.ResourceExists, $"A batch {id} already exists in {environment.Name()} ({store.Location}).", id);
         }
     }
 
-    public async Task<TrainingBatch> ReadAsync(string id, CancellationToken cancellationToken)
+    public async Task<Inference.InferenceBatch> ReadInferenceAsync(string id, CancellationToken cancellationToken)
+    {
+        var (key, json) = await ReadRecordAsync(id, "inference", cancellationToken).ConfigureAwait(false);
+        var d = Parse(key, json, KgJson.Indented.InferenceBatchDocument);
+        if (d.Schema != InferenceBatchSchema || d.Id != id || d.DocumentPaths is null || d.SpecFile is null || d.CreatedBy is null || d.ChunkCount < 1
+            || !EnvironmentNames.TryParse(d.Environment, out var env))
+        {
+            throw Corrupt(key, $"it is not a {InferenceBatchSchema} record of batch {id}");
+        }
+        CheckEnvironment(id, env);
+        var spec = await store.GetAsync(SpecKey(id), cancellationToken).ConfigureAwait(false) ?? throw Corrupt(SpecKey(id), "the spec file is missing");
+        return Inference.InferenceBatch.FromDocument(d, env, Encoding.UTF8.GetString(spec));
+    }
+
+    private async Task<(string Key, byte[] Json)> ReadRecordAsync(string id, string kind, CancellationToken cancellationToken)
     {
         var key = BatchKey(id);
         var json = await store.GetAsync(key, cancellationToken).ConfigureAwait(false)
             ?? throw new KgException("BatchNotFound", KgErrorKind.ObjectNotFound,
-                $"There is no training batch {id} in {environment.Name()} ({store.Location}): a task must run against the store its batch was submitted to (expected {key}).", id);
-        TrainingBatchDocument d;
+                $"There is no {kind} batch {id} in {environment.Name()} ({store.Location}): a task must run against the store its batch was submitted to (expected {key}).", id);
+        return (key, json);
+    }
+
+    private T Parse<T>(string key, byte[] json, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) where T : class
+    {
         try
         {
-            d = KgJson.Parse(json, KgJson.Indented.TrainingBatchDocument);
+            return KgJson.Parse(json, type);
         }
         catch (FormatException e)
         {
             throw Corrupt(key, e.Message, e);
         }
-        if (d.Schema != BatchSchema || d.Id != id || d.WikibaseIds is null || d.CreatedBy is null || !EnvironmentNames.TryParse(d.Environment, out var env))
-        {
-            throw Corrupt(key, $"it is not a {BatchSchema} record of batch {id}");
-        }
+    }
+
+    private void CheckEnvironment(string id, KgEnvironment env)
+    {
         if (env != environment)
         {
             throw new KgException("BatchEnvironmentMismatch", KgErrorKind.InvalidArgument,
                 $"Batch {id} was submitted for {env.Name()}, not {environment.Name()}: run its tasks with -Environment {env.Name()}.", id);
         }
+    }
+
+    public async Task<TrainingBatch> ReadAsync(string id, CancellationToken cancellationToken)
+    {
+        var (key, json) = await ReadRecordAsync(id, "training", cancellationToken).ConfigureAwait(false);
+        var d = Parse(key, json, KgJson.Indented.TrainingBatchDocument);
+        if (d.Schema != BatchSchema || d.Id != id || d.WikibaseIds is null || d.CreatedBy is null || !EnvironmentNames.TryParse(d.Environment, out var env))
+        {
+            throw Corrupt(key, $"it is not a {BatchSchema} record of batch {id}");
+        }
+        CheckEnvironment(id, env);
         return new TrainingBatch
         {
             Id = id,
@@ -151,7 +200,7 @@ public sealed class BatchStore(IObjectStore store, KgEnvironment environment)
     }
 
     /// <summary>Removes a batch that was never submitted (the scheduler refused it): its record first, so no task can start from it.</summary>
-    public async Task DeleteAsync(TrainingBatch batch, CancellationToken cancellationToken)
+    public async Task DeleteAsync(IScheduledBatch batch, CancellationToken cancellationToken)
     {
         await store.DeleteAsync(BatchKey(batch.Id), cancellationToken).ConfigureAwait(false);
         foreach (var key in await store.ListAsync($"{Prefix}{batch.Id}/", null, cancellationToken).ConfigureAwait(false))
@@ -161,7 +210,7 @@ public sealed class BatchStore(IObjectStore store, KgEnvironment environment)
     }
 
     private KgException Corrupt(string key, string why, Exception? inner = null) => new("CorruptBatch", KgErrorKind.InvalidData,
-        $"The training batch object {store.Location}/{key} is unreadable: {why}. Submit the batch again.", key, inner);
+        $"The batch object {store.Location}/{key} is unreadable: {why}. Submit the batch again.", key, inner);
 
     private static byte[] ToJson(TrainingBatch b) => KgJson.ToBytes(new TrainingBatchDocument
     {
@@ -204,21 +253,15 @@ public sealed class BatchStore(IObjectStore store, KgEnvironment environment)
         Host = r.Host,
         StartedAt = r.StartedAt,
         FinishedAt = r.FinishedAt,
+        Classifiers = r.Classifiers is null ? null : [.. r.Classifiers],
+        Errors = r.Errors.Count == 0 ? null : r.Errors.Select(e => new TaskErrorDocument { ErrorId = e.ErrorId, ErrorKind = e.Kind.ToString(), Message = e.Message, Target = e.Target?.ToString() }).ToList(),
     }, KgJson.Indented.BatchResultDocument);
 
     private BatchTaskResult ParseResult(byte[] json, string key)
     {
-        BatchResultDocument d;
-        try
-        {
-            d = KgJson.Parse(json, KgJson.Indented.BatchResultDocument);
-        }
-        catch (FormatException e)
-        {
-            throw Corrupt(key, e.Message, e);
-        }
+        var d = Parse(key, json, KgJson.Indented.BatchResultDocument);
         if (d.Schema != ResultSchema || d.WikibaseId is null || d.Host is null
-            || (d.Succeeded && (d.ClassifierId is null || d.Version is null || d.ManifestSha256 is null)))
+            || (d.Succeeded && d.Classifiers is null && (d.ClassifierId is null || d.Version is null || d.ManifestSha256 is null)))
         {
             throw Corrupt(key, $"it is not a complete {ResultSchema} record");
         }
@@ -242,6 +285,9 @@ public sealed class BatchStore(IObjectStore store, KgEnvironment environment)
             Host = d.Host,
             StartedAt = d.StartedAt,
             FinishedAt = d.FinishedAt,
+            Classifiers = d.Classifiers,
+            Errors = d.Errors?.Select(e => new KgException(e.ErrorId ?? "InferenceFailed", Enum.TryParse<KgErrorKind>(e.ErrorKind, out var k) ? k : KgErrorKind.InvalidOperation,
+                e.Message ?? "", e.Target)).ToArray() ?? [],
         };
     }
 }
@@ -289,4 +335,15 @@ internal sealed record BatchResultDocument
     public string? Host { get; init; }
     public DateTimeOffset StartedAt { get; init; }
     public DateTimeOffset FinishedAt { get; init; }
+    public List<Inference.InferenceClassifierRun>? Classifiers { get; init; }
+    public List<TaskErrorDocument>? Errors { get; init; }
+}
+
+/// <summary>A non-terminating error of a task, as stored with its result.</summary>
+internal sealed record TaskErrorDocument
+{
+    public string? ErrorId { get; init; }
+    public string? ErrorKind { get; init; }
+    public string? Message { get; init; }
+    public string? Target { get; init; }
 }

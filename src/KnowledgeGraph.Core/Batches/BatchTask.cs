@@ -39,13 +39,7 @@ public static class BatchTask
     {
         var batches = new BatchStore(store.Objects, store.Environment);
         var batch = await batches.ReadAsync(batchId, cancellationToken).ConfigureAwait(false);
-        var index = taskIndex ?? (batch.Count == 1 ? 0 : throw new KgException("TaskIndexMissing", KgErrorKind.InvalidArgument,
-            $"Batch {batchId} has {batch.Count} tasks; say which one with -Index, or run it where the scheduler sets {string.Join(", ", IndexVariables.Select(v => "$env:" + v))}.", batchId));
-        if (index < 0 || index >= batch.Count)
-        {
-            throw new KgException("TaskIndexOutOfRange", KgErrorKind.InvalidArgument,
-                $"Batch {batchId} has {batch.Count} task(s), numbered 0 to {batch.Count - 1}; there is no task {index}.", index);
-        }
+        var index = CheckIndex(batch, taskIndex);
         var previous = await batches.ReadResultAsync(batchId, index, cancellationToken).ConfigureAwait(false);
         if (previous is { Succeeded: true })
         {
@@ -87,8 +81,21 @@ public static class BatchTask
         }
     }
 
+    /// <summary>The task's number (when none is given: 0 for a batch of one), checked against the batch.</summary>
+    public static int CheckIndex(IScheduledBatch batch, int? taskIndex)
+    {
+        var index = taskIndex ?? (batch.Count == 1 ? 0 : throw new KgException("TaskIndexMissing", KgErrorKind.InvalidArgument,
+            $"Batch {batch.Id} has {batch.Count} tasks; say which one with -Index, or run it where the scheduler sets {string.Join(", ", IndexVariables.Select(v => "$env:" + v))}.", batch.Id));
+        if (index < 0 || index >= batch.Count)
+        {
+            throw new KgException("TaskIndexOutOfRange", KgErrorKind.InvalidArgument,
+                $"Batch {batch.Id} has {batch.Count} task(s), numbered 0 to {batch.Count - 1}; there is no task {index}.", index);
+        }
+        return index;
+    }
+
     /// <summary>Best effort: when the store itself is what failed, the scheduler's state and the task's log tell the rest.</summary>
-    private static async Task RecordFailureAsync(BatchStore batches, string batchId, int index, string wikibaseId, DateTimeOffset started, KgException e)
+    internal static async Task RecordFailureAsync(BatchStore batches, string batchId, int index, string wikibaseId, DateTimeOffset started, KgException e)
     {
         try
         {

@@ -6,7 +6,8 @@ using KnowledgeGraph.Environments;
 namespace KnowledgeGraph.Batches;
 
 /// <summary>How a task of a batch is started, the same way on every scheduler: PowerShell runs
-/// <c>Invoke-KgTrainingTask -BatchId &lt;id&gt; -Environment &lt;name&gt;</c>, which takes its task number from the
+/// <c>Invoke-KgTrainingTask -BatchId &lt;id&gt; -Environment &lt;name&gt;</c> (an inference batch:
+/// <c>Invoke-KgInferenceTask</c>), which takes its task number from the
 /// scheduler's variable (<c>SLURM_ARRAY_TASK_ID</c>, <c>AWS_BATCH_JOB_ARRAY_INDEX</c>, <c>JOB_COMPLETION_INDEX</c>), in the
 /// image (whose entry point is pwsh with the module imported) or with the module installed on the node. The store's
 /// configuration, as resolved where the batch was submitted, goes with it in environment variables; credentials never
@@ -21,16 +22,23 @@ public sealed partial class TaskLaunch
         "AWS_EC2_METADATA_DISABLED", "AWS_CA_BUNDLE", "SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_JOB_ID", "SLURM_JOB_ID",
     ];
 
-    public TaskLaunch(string batchId, EnvironmentConfiguration store, IReadOnlyList<string> corpusPaths)
+    public const string TrainingTask = "Invoke-KgTrainingTask";
+    public const string InferenceTask = "Invoke-KgInferenceTask";
+
+    /// <param name="sharedPaths">Paths the tasks read (a corpus, documents), mounted read-only at the same paths into the image.</param>
+    /// <param name="taskCommand">The cmdlet every task runs: <see cref="TrainingTask"/> or <see cref="InferenceTask"/>.</param>
+    public TaskLaunch(string batchId, EnvironmentConfiguration store, IReadOnlyList<string> sharedPaths, string taskCommand = TrainingTask)
     {
         BatchId = Batches.BatchId.Parse(batchId);
         Store = store;
-        CorpusPaths = corpusPaths;
+        SharedPaths = sharedPaths;
+        TaskCommand = taskCommand is TrainingTask or InferenceTask ? taskCommand : throw new ArgumentOutOfRangeException(nameof(taskCommand));
     }
 
     public string BatchId { get; }
     public EnvironmentConfiguration Store { get; }
-    public IReadOnlyList<string> CorpusPaths { get; }
+    public IReadOnlyList<string> SharedPaths { get; }
+    public string TaskCommand { get; }
 
     /// <summary>The store's configuration for the task, as <c>KG_&lt;NAME&gt;_*</c> variables (which take precedence over
     /// any settings file on the node).</summary>
@@ -57,20 +65,20 @@ public sealed partial class TaskLaunch
 
     /// <summary>The PowerShell command of every task; an error ends it with a non-zero exit code (the scheduler's FAILED),
     /// and -Verbose puts its progress in the log.</summary>
-    public string Command => $"Invoke-KgTrainingTask -BatchId {BatchId} -Environment {Store.Environment.Name()} -Verbose -ErrorAction Stop";
+    public string Command => $"{TaskCommand} -BatchId {BatchId} -Environment {Store.Environment.Name()} -Verbose -ErrorAction Stop";
 
     /// <summary>The image's arguments (after its entry point, pwsh).</summary>
     public IReadOnlyList<string> ContainerArguments => ["-NonInteractive", "-Command", Command];
 
     /// <summary>A Slurm batch script: the store's variables, then pwsh with the module on the node, or podman running the
-    /// image (host network, so the store's endpoint is the same as on the node; AWS files mounted read-only; the corpus
-    /// mounted at the same paths; for a GPU batch, the node's GPUs through the CDI name <c>nvidia.com/gpu</c>).</summary>
+    /// image (host network, so the store's endpoint is the same as on the node; AWS files mounted read-only; the corpus or the
+    /// documents mounted at the same paths; for a GPU batch, the node's GPUs through the CDI name <c>nvidia.com/gpu</c>).</summary>
     public string SlurmScript(string description, string? image, IReadOnlyList<string> pwsh, string? moduleManifest, bool gpu)
     {
         var s = new StringBuilder();
         s.Append("#!/bin/bash\n");
-        s.Append("# KnowledgeGraph training batch ").Append(BatchId).Append(": ").Append(OneLine(description)).Append('\n');
-        s.Append("# Each array task trains one concept of the batch (Invoke-KgTrainingTask reads $SLURM_ARRAY_TASK_ID) against this store.\n");
+        s.Append("# KnowledgeGraph ").Append(TaskCommand == TrainingTask ? "training" : "inference").Append(" batch ").Append(BatchId).Append(": ").Append(OneLine(description)).Append('\n');
+        s.Append("# Each array task runs one task of the batch (").Append(TaskCommand).Append(" reads $SLURM_ARRAY_TASK_ID) against this store.\n");
         s.Append("set -u\n");
         foreach (var (name, value) in Variables)
         {
@@ -95,7 +103,7 @@ public sealed partial class TaskLaunch
         s.Append("if [ -n \"${AWS_SHARED_CREDENTIALS_FILE:-}\" ]; then args+=(--volume \"$AWS_SHARED_CREDENTIALS_FILE:/kg/aws/credentials:ro\" --env AWS_SHARED_CREDENTIALS_FILE=/kg/aws/credentials)\n");
         s.Append("elif [ -d \"$HOME/.aws\" ]; then args+=(--volume \"$HOME/.aws:/root/.aws:ro\"); fi\n");
         s.Append("if [ -n \"${AWS_CONFIG_FILE:-}\" ]; then args+=(--volume \"$AWS_CONFIG_FILE:/kg/aws/config:ro\" --env AWS_CONFIG_FILE=/kg/aws/config); fi\n");
-        foreach (var path in CorpusPaths)
+        foreach (var path in SharedPaths)
         {
             s.Append("args+=(--volume ").Append(BashQuote($"{path}:{path}:ro")).Append(")\n");
         }

@@ -12,7 +12,7 @@ namespace KnowledgeGraph.Batches;
 /// element, an AWS Batch array child, a pod of a Kubernetes indexed Job) that finds everything it needs in the
 /// environment's store: this record, the concepts and any extra training data. Task <c>i</c> trains
 /// <c>WikibaseIds[i]</c>. A batch is homogeneous in what it asks of a node (GPU or not), so it is one array job.</summary>
-public sealed record TrainingBatch
+public sealed record TrainingBatch : IScheduledBatch
 {
     public required string Id { get; init; }
     public required KgEnvironment Environment { get; init; }
@@ -31,6 +31,13 @@ public sealed record TrainingBatch
     public required Actor CreatedBy { get; init; }
 
     public int Count => WikibaseIds.Count;
+
+    public string TaskName(int index) => WikibaseIds[index];
+    public string TaskActivity(int index) => $"Training {WikibaseIds[index]}";
+    public string LeftOver => "Nothing of it was promoted.";
+
+    public async Task<object> ResultAsync(Lifecycle.EnvironmentStore store, BatchTaskResult record, CancellationToken cancellationToken) =>
+        await BatchTask.ToTrainingResultAsync(store, record, cancellationToken).ConfigureAwait(false);
 
     /// <summary>The training request of task <paramref name="index"/>, given its concept and the batch's extra data.</summary>
     public TrainingRequest RequestFor(Concepts.Concept concept, IReadOnlyList<Concepts.LabelledPassage> extra) => new()

@@ -26,13 +26,18 @@ public static class TrainingBatches
 
     /// <summary>Tasks on other machines meet in the store, so it must be one they can all reach: S3 (or an S3-compatible
     /// server), not a folder on this machine.</summary>
-    public static void RequireSharedStore(EnvironmentStore store, string scheduler, string wikibaseId)
+    public static void RequireSharedStore(EnvironmentStore store, string scheduler, string wikibaseId) =>
+        RequireSharedStore(store, scheduler, $"{wikibaseId} cannot be trained", "train", wikibaseId);
+
+    /// <summary>The same rule for any batch: <paramref name="what"/> starts the message (<c>Q9001 cannot be trained</c>),
+    /// <paramref name="verb"/> says what to do here instead.</summary>
+    public static void RequireSharedStore(EnvironmentStore store, string scheduler, string what, string verb, object target)
     {
         if (store.Configuration.Store.Kind != StoreKind.S3)
         {
             throw new KgException("SchedulerNeedsSharedStore", KgErrorKind.InvalidOperation,
-                $"{wikibaseId} cannot be trained on {scheduler}: the store of {store.Environment.Name()} is the folder {store.Objects.Location} on this machine ({store.Configuration.StoreSource}), which the cluster's nodes cannot reach. Give {store.Environment.Name()} a shared store first (Set-KgEnvironment {store.Environment.Name()} -Store s3://<bucket>/<prefix>), or train here without -Scheduler. Nothing was submitted.",
-                wikibaseId);
+                $"{what} on {scheduler}: the store of {store.Environment.Name()} is the folder {store.Objects.Location} on this machine ({store.Configuration.StoreSource}), which the cluster's nodes cannot reach. Give {store.Environment.Name()} a shared store first (Set-KgEnvironment {store.Environment.Name()} -Store s3://<bucket>/<prefix>), or {verb} here without -Scheduler. Nothing was submitted.",
+                target);
         }
     }
 
@@ -76,8 +81,8 @@ public static class TrainingBatches
 
     /// <summary>Submits each batch as one array job. If the scheduler refuses one, the arrays it took are cancelled and
     /// every batch is removed from the store again: a batch is submitted whole or not at all.</summary>
-    public static async Task<IReadOnlyList<SubmittedBatch>> SubmitAsync(ITaskScheduler scheduler, EnvironmentStore store, IReadOnlyList<TrainingBatch> batches,
-        Func<TrainingBatch, ArraySubmission> describe, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<SubmittedBatch>> SubmitAsync<TBatch>(ITaskScheduler scheduler, EnvironmentStore store, IReadOnlyList<TBatch> batches,
+        Func<TBatch, ArraySubmission> describe, CancellationToken cancellationToken) where TBatch : IScheduledBatch
     {
         var submitted = new List<SubmittedBatch>();
         try
@@ -101,13 +106,13 @@ public static class TrainingBatches
                 {
                 }
             }
-            await RemoveAsync(store, batches, cleanup.Token).ConfigureAwait(false);
+            await RemoveAsync(store, batches.Cast<IScheduledBatch>().ToArray(), cleanup.Token).ConfigureAwait(false);
             throw;
         }
     }
 
     /// <summary>Removes batches that were never submitted.</summary>
-    public static async Task RemoveAsync(EnvironmentStore store, IReadOnlyList<TrainingBatch> batches, CancellationToken cancellationToken)
+    public static async Task RemoveAsync(EnvironmentStore store, IReadOnlyList<IScheduledBatch> batches, CancellationToken cancellationToken)
     {
         var objects = new BatchStore(store.Objects, store.Environment);
         foreach (var batch in batches)

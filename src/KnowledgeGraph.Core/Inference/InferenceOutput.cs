@@ -105,11 +105,19 @@ public sealed class FolderInferenceOutput : IInferenceOutput
                 Directory.CreateDirectory(folder);
                 _folders[folder] = true;
             }
-            using (var handle = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            if (PosixFiles.Supported)
             {
-                RandomAccess.Write(handle, data.Span, 0);
+                PosixFiles.WriteNew(temp, data.Span);
+                PosixFiles.Rename(temp, path);
             }
-            File.Move(temp, path, overwrite: true);
+            else
+            {
+                using (var handle = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+                {
+                    RandomAccess.Write(handle, data.Span, 0);
+                }
+                File.Move(temp, path, overwrite: true);
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

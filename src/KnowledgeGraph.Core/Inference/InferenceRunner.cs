@@ -104,6 +104,7 @@ public sealed class InferenceRunner(IInferenceOutput output, InferenceClassifier
             Classifications = run.States.Sum(s => s.Passages),
             FilesWritten = run.FilesWritten,
             Elapsed = run.Clock.Elapsed,
+            Phases = run.Phases.ToSeconds(),
         };
     }
 
@@ -151,10 +152,14 @@ public sealed class InferenceRunner(IInferenceOutput output, InferenceClassifier
         var document = new Document(file);
         try
         {
+            var t = Stopwatch.GetTimestamp();
             var content = DocumentReader.ReadContent(file.Path);
+            t = run.Phases.Add(Phase.Read, t);
             document.ContentSha256 = DocumentReader.ContentSha256(content);
+            t = run.Phases.Add(Phase.Hash, t);
             var previousJson = await output.ReadAsync(InferenceLayout.AggregatedKey(file.Id), cancellationToken).ConfigureAwait(false);
             var previous = previousJson is null ? null : AggregatedDocument.ReadHeader(previousJson);
+            run.Phases.Add(Phase.UpToDateCheck, t);
             if (previous is not null && previous.ContentSha256 == document.ContentSha256)
             {
                 document.Previous = previous;
@@ -190,7 +195,9 @@ public sealed class InferenceRunner(IInferenceOutput output, InferenceClassifier
             }
             if (document.Pending.Count > 0)
             {
+                var parseStart = Stopwatch.GetTimestamp();
                 var parsed = DocumentReader.Parse(file, content);
+                run.Phases.Add(Phase.Parse, parseStart);
                 if (parsed.NoOpReason is { } reason)
                 {
                     foreach (var s in document.Pending)
@@ -204,8 +211,10 @@ public sealed class InferenceRunner(IInferenceOutput output, InferenceClassifier
                 }
                 else
                 {
+                    var encoderStart = Stopwatch.GetTimestamp();
                     document.Parsed = parsed;
                     document.Encoder = LabelledPassageEncoder.For(parsed.Passages);
+                    run.Phases.Add(Phase.Encode, encoderStart);
                 }
             }
             foreach (var (s, _) in document.Done)
@@ -250,7 +259,9 @@ public sealed class InferenceRunner(IInferenceOutput output, InferenceClassifier
         {
             var classifier = await state.LoadAsync(load, cancellationToken).ConfigureAwait(false);
             var texts = TextsOf(batch, documents);
+            var matchStart = Stopwatch.GetTimestamp();
             spans = texts.Length == 0 ? [] : classifier.Predict(texts);
+            run.Phases.Add(Phase.Match, matchStart);
             Validate(state, spans, texts.Length);
         }
         catch (KgException e)
@@ -302,9 +313,12 @@ public sealed class InferenceRunner(IInferenceOutput output, InferenceClassifier
         var offset = 0;
         foreach (var d in documents)
         {
+            var t = Stopwatch.GetTimestamp();
             buffer.ResetWrittenCount();
             d.Encoder!.Write(buffer, spans, offset, state.ConceptMetadata, spanWriter);
+            t = run.Phases.Add(Phase.Encode, t);
             await output.WriteAsync(InferenceLayout.PassagesKey(state.Classifier.WikibaseId, state.Classifier.ClassifierId, d.File.Id), buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+            run.Phases.Add(Phase.Write, t);
             Interlocked.Increment(ref run.FilesWritten);
             var count = d.Parsed!.Passages.Count;
             var positives = 0;
@@ -374,9 +388,13 @@ public sealed class InferenceRunner(IInferenceOutput output, InferenceClassifier
         {
             return false;
         }
+        var t = Stopwatch.GetTimestamp();
         var aggregated = Aggregate(run, document, entries, listed.Where(x => !document.Results.Keys.Any(k => k.Classifier.ClassifierId == x.Entry.ClassifierId))
             .ToDictionary(x => x.Entry.ClassifierId, x => x.Relabel ? x.Entry.RegistryVersion : null, StringComparer.Ordinal));
-        await output.WriteAsync(InferenceLayout.AggregatedKey(document.File.Id), aggregated.ToJson(), cancellationToken).ConfigureAwait(false);
+        var json = aggregated.ToJson();
+        t = run.Phases.Add(Phase.Aggregate, t);
+        await output.WriteAsync(InferenceLayout.AggregatedKey(document.File.Id), json, cancellationToken).ConfigureAwait(false);
+        run.Phases.Add(Phase.Write, t);
         Interlocked.Increment(ref run.FilesWritten);
         return true;
     }
@@ -482,6 +500,7 @@ public sealed class InferenceRunner(IInferenceOutput output, InferenceClassifier
         public ConcurrentQueue<KgException> DocumentErrors { get; } = new();
         public ConcurrentBag<ArrayBufferWriter<byte>> Buffers { get; } = [];
         public Stopwatch Clock { get; } = Stopwatch.StartNew();
+        public PhaseTimes Phases { get; } = new();
         public int Total;
         public int Done;
         public int Batch;
@@ -611,4 +630,42 @@ public sealed class InferenceRunner(IInferenceOutput output, InferenceClassifier
 
         public void Dispose() => (Loaded as IDisposable)?.Dispose();
     }
+}
+
+/// <summary>Where a run's time goes: thread time per phase, summed over the threads (so with two threads the sum can
+/// exceed the wall time). For the benchmark's breakdown and -Verbose.</summary>
+public enum Phase
+{
+    /// <summary>Reading the document files.</summary>
+    Read,
+    /// <summary>SHA-256 of each document's content.</summary>
+    Hash,
+    /// <summary>Reading what is recorded as done (the aggregated files' headers).</summary>
+    UpToDateCheck,
+    /// <summary>Parsing the documents into passages.</summary>
+    Parse,
+    /// <summary>The classifiers' predictions.</summary>
+    Match,
+    /// <summary>Encoding the labelled-passages files.</summary>
+    Encode,
+    /// <summary>Building and encoding the aggregated files.</summary>
+    Aggregate,
+    /// <summary>Writing files (temporary file + rename).</summary>
+    Write,
+}
+
+internal sealed class PhaseTimes
+{
+    private readonly long[] _ticks = new long[Enum.GetValues<Phase>().Length];
+
+    /// <summary>Adds the time since <paramref name="start"/> (a <see cref="Stopwatch.GetTimestamp"/>) and returns now.</summary>
+    public long Add(Phase phase, long start)
+    {
+        var now = Stopwatch.GetTimestamp();
+        Interlocked.Add(ref _ticks[(int)phase], now - start);
+        return now;
+    }
+
+    public IReadOnlyDictionary<Phase, TimeSpan> ToSeconds() =>
+        Enum.GetValues<Phase>().ToDictionary(p => p, p => Stopwatch.GetElapsedTime(0, Volatile.Read(ref _ticks[(int)p])));
 }

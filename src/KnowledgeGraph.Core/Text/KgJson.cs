@@ -28,6 +28,7 @@ namespace KnowledgeGraph.Text;
 [JsonSerializable(typeof(ImportedModelCard))]
 [JsonSerializable(typeof(Batches.TrainingBatchDocument))]
 [JsonSerializable(typeof(Batches.BatchResultDocument))]
+[JsonSerializable(typeof(Inference.InferenceBatchDocument))]
 internal sealed partial class KgJsonContext : JsonSerializerContext;
 
 /// <summary>The settings file keeps its camelCase names (<c>profileName</c>, <c>endpointUrl</c>).</summary>

@@ -1,8 +1,10 @@
 using System.Management.Automation;
+using KnowledgeGraph.Batches;
 using KnowledgeGraph.Environments;
 using KnowledgeGraph.Inference;
 using KnowledgeGraph.Lifecycle;
 using KnowledgeGraph.PowerShell.Arguments;
+using KnowledgeGraph.PowerShell.Jobs;
 using KnowledgeGraph.PowerShell.Loading;
 using KnowledgeGraph.Specs;
 using KnowledgeGraph.Storage;
@@ -11,11 +13,15 @@ using KnowledgeGraph.Text;
 namespace KnowledgeGraph.PowerShell.Commands;
 
 /// <summary>Invoke-KgInference: runs an environment's spec file (its promoted classifiers) over documents and writes
-/// the labelled passages and aggregated results to the environment's store or an output folder.</summary>
+/// the labelled passages and aggregated results to the environment's store or an output folder; with -Scheduler Slurm,
+/// as an array job on a cluster, one task per chunk of the documents (Invoke-KgInferenceTask), returning a job.</summary>
 [Cmdlet(VerbsLifecycle.Invoke, "KgInference", SupportsShouldProcess = true)]
-[OutputType(typeof(InferenceClassifierRun))]
-public sealed class InvokeKgInferenceCommand : KgCmdlet
+[OutputType(typeof(InferenceClassifierRun), typeof(KgBatchJob))]
+public sealed class InvokeKgInferenceCommand : ScheduledCmdlet
 {
+    /// <summary>Chunks per document when -Scheduler is given without -ChunkCount: one task per this many documents.</summary>
+    private const int DocumentsPerTask = 250;
+
     private readonly List<string> _paths = [];
     private bool _badPath;
 
@@ -60,10 +66,12 @@ public sealed class InvokeKgInferenceCommand : KgCmdlet
     [ValidateRange(0, int.MaxValue)]
     public int ChunkIndex { get; set; }
 
-    /// <summary>How many chunks the documents are split into.</summary>
+    /// <summary>How many chunks the documents are split into; with -Scheduler, how many array tasks (by default one per 250 documents).</summary>
     [Parameter]
     [ValidateRange(1, 1_000_000)]
     public int ChunkCount { get; set; } = 1;
+
+    protected override void Begin() => CheckClusterParameters("run inference", nameof(OutputPath), nameof(ChunkIndex));
 
     protected override void ProcessRecord()
     {
@@ -94,6 +102,7 @@ public sealed class InvokeKgInferenceCommand : KgCmdlet
                 $"-ChunkIndex {ChunkIndex} does not exist with -ChunkCount {ChunkCount}: the index is from 0 to {ChunkCount - 1}.", ChunkIndex));
         }
         string specFile;
+        string specText;
         IReadOnlyList<ClassifierSpec> specs;
         EnvironmentStore store;
         IInferenceOutput output;
@@ -101,7 +110,8 @@ public sealed class InvokeKgInferenceCommand : KgCmdlet
         try
         {
             specFile = SpecFile();
-            specs = Dependencies.Infrastructure.SpecParser.Parse(FileText.ReadAll(specFile, "spec file"), specFile);
+            specText = FileText.ReadAll(specFile, "spec file");
+            specs = Dependencies.Infrastructure.SpecParser.Parse(specText, specFile);
             store = StoreFor(Environment);
             output = OutputPath is not null ? FolderInferenceOutput.WithTestDelay(ResolvePath(OutputPath))
                 : store.Configuration.Store.Kind == StoreKind.Local ? FolderInferenceOutput.WithTestDelay(store.Configuration.Store.LocalPath)
@@ -120,6 +130,11 @@ public sealed class InvokeKgInferenceCommand : KgCmdlet
             return;
         }
 
+        if (OnCluster)
+        {
+            SubmitBatch(store, specFile, specText, specs, documents);
+            return;
+        }
         var chunk = ChunkCount > 1 ? $" (chunk {ChunkIndex} of {ChunkCount})" : "";
         if (!ShouldProcess($"{specs.Count} spec entries of {specFile} over {documents.Count} document(s){chunk}, results to {output.Location}", "Run inference"))
         {
@@ -127,18 +142,8 @@ public sealed class InvokeKgInferenceCommand : KgCmdlet
         }
         try
         {
-            var resolution = RunWithProgress($"Resolving the spec entries of {System.IO.Path.GetFileName(specFile)} in {Environment.Name()}",
-                (_, ct) => InferenceSpec.ResolveAsync(store, specs, specFile, ct));
-            foreach (var e in resolution.Errors)
-            {
-                WriteKgError(e);
-            }
-            foreach (var w in resolution.Warnings)
-            {
-                WriteWarning(w);
-            }
             var workerPath = Trainers.WorkerPath;
-            var runner = new InferenceRunner(output, InferenceModels.FromStore(store, workerPath), new InferenceOptions
+            var options = new InferenceOptions
             {
                 Force = Force,
                 AllowCpu = AllowCpu,
@@ -147,22 +152,87 @@ public sealed class InvokeKgInferenceCommand : KgCmdlet
                 ChunkIndex = ChunkIndex,
                 ChunkCount = ChunkCount,
                 ReportSkips = VerboseWanted,
-            });
-            var summary = RunWithProgress($"Inference in {Environment.Name()}{chunk}",
-                (p, ct) => runner.RunAsync(Environment.Name(), resolution.Classifiers, documents, p, ct, resolution.Unresolved));
-            foreach (var e in summary.ClassifierErrors.Concat(summary.DocumentErrors))
+            };
+            var (resolution, summary) = RunWithProgress($"Inference in {Environment.Name()}{chunk}",
+                (p, ct) => InferenceRun.RunAsync(store, specs, specFile, output, documents, options, workerPath, p, ct));
+            foreach (var w in resolution.Warnings)
+            {
+                WriteWarning(w);
+            }
+            foreach (var e in resolution.Errors.Concat(summary.ClassifierErrors).Concat(summary.DocumentErrors))
             {
                 WriteKgError(e);
             }
             WriteVerbose($"{summary.Documents} document(s){chunk}: {summary.DocumentsClassified} classified, {summary.DocumentsUpToDate} up to date, " +
                 $"{summary.DocumentsNoOp} not run on, {summary.DocumentErrors.Count} failed; {summary.Classifications:N0} passage-classifications, " +
                 $"{summary.FilesWritten:N0} files written to {output.Location} in {summary.Elapsed.TotalSeconds:F2} s.");
+            WriteVerbose($"Thread time per phase: {summary.PhaseLine}.");
             WriteObject(summary.Classifiers, enumerateCollection: true);
         }
         catch (KgException e)
         {
             ThrowKgError(e);
         }
+    }
+
+    /// <summary>-Scheduler: stores the batch (the document list and the spec's text) and submits one array task per chunk;
+    /// writes the job. A store on this machine is refused: the nodes write their results to the store.</summary>
+    private void SubmitBatch(EnvironmentStore store, string specFile, string specText, IReadOnlyList<ClassifierSpec> specs, IReadOnlyList<DocumentFile> documents)
+    {
+        var chunks = Math.Min(IsBound(nameof(ChunkCount)) ? ChunkCount : (documents.Count + DocumentsPerTask - 1) / DocumentsPerTask, documents.Count);
+        var gpuEntries = specs.Count(s => s.RequireGpu == true);
+        var gpu = gpuEntries > 0 && GpuPartition is not null;
+        if (gpuEntries > 0 && !gpu && !AllowCpu)
+        {
+            WriteWarning($"{gpuEntries} spec entr{(gpuEntries == 1 ? "y requires" : "ies require")} a GPU, but no -GpuPartition was given: the tasks run in {(Partition is null ? "the default partition" : $"partition {Partition}")}, where {(gpuEntries == 1 ? "it is" : "they are")} not run unless a node has a GPU (or -AllowCpu).");
+        }
+        SlurmScheduler scheduler;
+        try
+        {
+            TrainingBatches.RequireSharedStore(store, Scheduler, $"The inference of {documents.Count} document(s) cannot run", "run it", Environment.Name());
+            scheduler = SlurmScheduler.Locate();
+        }
+        catch (KgException e)
+        {
+            ThrowKgError(e);
+            return;
+        }
+        if (!ShouldProcess($"{specs.Count} spec entries of {specFile} over {documents.Count} document(s) in {chunks} {Scheduler} task(s){(gpu ? $" in partition {GpuPartition} (GPU)" : "")}, results to {store.Objects.Location}", "Submit inference"))
+        {
+            return;
+        }
+        var now = DateTimeOffset.UtcNow;
+        var batch = new InferenceBatch
+        {
+            Id = BatchId.New(now),
+            Environment = Environment,
+            ChunkCount = chunks,
+            DocumentPaths = documents.Select(d => d.Path).ToArray(),
+            SpecFile = specFile,
+            SpecText = specText,
+            Force = Force,
+            AllowCpu = AllowCpu,
+            ThrottleLimit = ThrottleLimit,
+            Gpu = gpu,
+            CreatedAt = now,
+            CreatedBy = Actor.Current,
+        };
+        IReadOnlyList<SubmittedBatch> submitted;
+        try
+        {
+            RunWithProgress($"Storing the batch in {store.Objects.Location}", (_, ct) => InferenceRun.CreateBatchAsync(store, batch, ct));
+            var what = $"{specs.Count} spec entries of {System.IO.Path.GetFileName(specFile)} over {documents.Count} document(s) in {chunks} chunk(s), for {Environment.Name()}";
+            // The nodes read the documents at this machine's paths: with an image, the given files and folders are mounted there.
+            var launch = new TaskLaunch(batch.Id, store.Configuration, _paths.Distinct(StringComparer.Ordinal).ToArray(), TaskLaunch.InferenceTask);
+            submitted = RunWithProgress($"Submitting {chunks} task(s) to {scheduler.Name}", (_, ct) =>
+                TrainingBatches.SubmitAsync(scheduler, store, [batch], b => Submission(b, launch, what, null), ct));
+        }
+        catch (KgException e)
+        {
+            ThrowKgError(e);
+            return;
+        }
+        WriteObject(StartJob(store, scheduler, submitted, [], new InferenceCompletion(), $"Inference of {documents.Count} document(s) in {Environment.Name()}"));
     }
 
     private string SpecFile()

@@ -5,11 +5,12 @@ using KnowledgeGraph.Environments;
 
 namespace KnowledgeGraph.PowerShell.Jobs;
 
-/// <summary>A training batch on a cluster scheduler, as a PowerShell job: Get-Job lists it (type KgBatchJob), Wait-Job
-/// waits for it, Receive-Job returns each concept's result object and error records (from its child jobs, one per
-/// concept) and replays its progress (live with -Wait), Stop-Job cancels the arrays on the cluster, Remove-Job forgets
-/// it. It follows the batch from a thread of this session (<see cref="BatchMonitor"/>) and, when every task has ended,
-/// finishes what the command does afterwards (Deploy-KgClassifier: promote and update the spec once).</summary>
+/// <summary>A batch on a cluster scheduler, as a PowerShell job: Get-Job lists it (type KgBatchJob), Wait-Job waits for
+/// it, Receive-Job returns the result objects a local run writes and error records (from its child jobs, one per task,
+/// and its own output) and replays its progress (live with -Wait), Stop-Job cancels the arrays on the cluster,
+/// Remove-Job forgets it. It follows the batch from a thread of this session (<see cref="BatchMonitor"/>) and, when every
+/// task has ended, finishes what the command does afterwards (<see cref="BatchCompletion"/>: Deploy-KgClassifier
+/// promotes and updates the spec once; Invoke-KgInference combines the chunks' rows).</summary>
 public sealed class KgBatchJob : Job2
 {
     public const string TypeName = "KgBatchJob";
@@ -26,11 +27,13 @@ public sealed class KgBatchJob : Job2
     private readonly object _gate = new();
     private Task? _run;
     private string _status = "Submitted";
+    private readonly string _activity;
 
     internal KgBatchJob(string command, string name, KgEnvironment environment, BatchMonitor? monitor, IReadOnlyList<KgBatchTaskJob> children,
-        IReadOnlyList<(KgBatchTaskJob Child, KgException Error)> refused, BatchCompletion completion)
+        IReadOnlyList<(KgBatchTaskJob Child, KgException Error)> refused, BatchCompletion completion, string activity)
         : base(command, name, children.Concat(refused.Select(r => r.Child)).Cast<Job>().ToList())
     {
+        _activity = activity;
         PSJobTypeName = TypeName;
         Environment = environment;
         _monitor = monitor;
@@ -109,7 +112,7 @@ public sealed class KgBatchJob : Job2
     public override void UnblockJobAsync() => throw NotSupported("unblocked");
 
     private static PSNotSupportedException NotSupported(string what) =>
-        new($"A training batch cannot be {what}: Stop-Job cancels it on the cluster, and the concepts can be trained again.");
+        new($"A batch cannot be {what}: Stop-Job cancels it on the cluster, and its work can be run again.");
 
     private async Task RunAsync()
     {
@@ -124,7 +127,7 @@ public sealed class KgBatchJob : Job2
                 await _monitor.RunAsync(TaskEnded, Report, _stop.Token).ConfigureAwait(false);
             }
             _status = _stop.IsCancellationRequested ? "Stopped: finishing" : "Finishing";
-            await _completion.EndAsync(_children, _stop.IsCancellationRequested, e => Error.Add(e), s => _status = s).ConfigureAwait(false);
+            await _completion.EndAsync(_children, _stop.IsCancellationRequested, e => Error.Add(e), s => _status = s, o => Output.Add(PSObject.AsPSObject(o))).ConfigureAwait(false);
         }
         catch (Exception e) when (e is KgException or OperationCanceledException or InvalidOperationException or IOException)
         {
@@ -134,7 +137,7 @@ public sealed class KgBatchJob : Job2
         {
             foreach (var id in _taskRecords)
             {
-                Progress.Add(new ProgressRecord(id, "Training", "Done") { ParentActivityId = ProgressId, RecordType = ProgressRecordType.Completed });
+                Progress.Add(new ProgressRecord(id, "Task", "Done") { ParentActivityId = ProgressId, RecordType = ProgressRecordType.Completed });
             }
             Progress.Add(new ProgressRecord(ProgressId, Activity, "Done") { RecordType = ProgressRecordType.Completed });
             var failed = Error.Count > 0 || ChildJobs.Any(c => c.JobStateInfo.State is JobState.Failed);
@@ -143,7 +146,7 @@ public sealed class KgBatchJob : Job2
         }
     }
 
-    private string Activity => $"Training {_children.Count} concept(s) for {Environment.Name()} on {Location}";
+    private string Activity => $"{_activity} on {Location}";
 
     private void TaskEnded(BatchTaskOutcome outcome)
     {
@@ -163,7 +166,7 @@ public sealed class KgBatchJob : Job2
         {
             var id = ProgressId + 1 + n;
             shown.Add(id);
-            Progress.Add(new ProgressRecord(id, $"Training {task.WikibaseId}", task.Node is null ? "Running" : $"Running on {task.Node}")
+            Progress.Add(new ProgressRecord(id, task.TaskName, task.Node is null ? "Running" : $"Running on {task.Node}")
             {
                 ParentActivityId = ProgressId,
                 CurrentOperation = task.LastLine ?? "",
@@ -171,14 +174,14 @@ public sealed class KgBatchJob : Job2
         }
         foreach (var id in _taskRecords.Except(shown))
         {
-            Progress.Add(new ProgressRecord(id, "Training", "Done") { ParentActivityId = ProgressId, RecordType = ProgressRecordType.Completed });
+            Progress.Add(new ProgressRecord(id, "Task", "Done") { ParentActivityId = ProgressId, RecordType = ProgressRecordType.Completed });
         }
         _taskRecords.Clear();
         _taskRecords.UnionWith(shown);
-        var running = p.Running.Select(r => r.WikibaseId).ToHashSet(StringComparer.Ordinal);
-        foreach (var child in _children.Where(c => !c.IsFinished && running.Contains(c.WikibaseId)))
+        var running = p.Running.Select(r => r.TaskName).ToHashSet(StringComparer.Ordinal);
+        foreach (var child in _children.Where(c => !c.IsFinished && running.Contains(c.Name)))
         {
-            child.MarkRunning(p.Running.First(r => r.WikibaseId == child.WikibaseId).Node);
+            child.MarkRunning(p.Running.First(r => r.TaskName == child.Name).Node);
         }
     }
 

@@ -2,17 +2,18 @@ using System.Management.Automation;
 
 namespace KnowledgeGraph.PowerShell.Jobs;
 
-/// <summary>One concept of a training batch, as a child of its <see cref="KgBatchJob"/>: its output is the result object
-/// a local run writes (a TrainingResult or a DeployResult), its errors are error records with the module's ErrorIds.
-/// Receive-Job on the batch job gathers every child's.</summary>
+/// <summary>One task of a batch, as a child of its <see cref="KgBatchJob"/>: a concept of a training batch (its output is
+/// the result object a local run writes, a TrainingResult or a DeployResult) or a chunk of an inference batch (its
+/// errors; the rows of the whole run are the batch job's own output); its errors are error records with the module's
+/// ErrorIds. Receive-Job on the batch job gathers every child's.</summary>
 public sealed class KgBatchTaskJob : Job
 {
     private string _status = "Pending";
 
     private readonly Action? _cancel;
 
-    internal KgBatchTaskJob(string command, string wikibaseId, string? batchId, int? index, Action? cancel)
-        : base(command, wikibaseId)
+    internal KgBatchTaskJob(string command, string name, string? wikibaseId, string? batchId, int? index, Action? cancel)
+        : base(command, name)
     {
         _cancel = cancel;
         PSJobTypeName = KgBatchJob.TypeName;
@@ -21,7 +22,8 @@ public sealed class KgBatchTaskJob : Job
         Index = index;
     }
 
-    public string WikibaseId { get; }
+    /// <summary>The concept of a training task (null for an inference chunk).</summary>
+    public string? WikibaseId { get; }
     /// <summary>The batch the concept is part of, and its task number there (null when it was refused before submission).</summary>
     public string? BatchId { get; }
     public int? Index { get; }
@@ -34,7 +36,7 @@ public sealed class KgBatchTaskJob : Job
 
     public override string Location => Node ?? "";
 
-    /// <summary>Cancels this concept's task on the cluster (scancel &lt;job&gt;_&lt;index&gt;); the batch goes on with the
+    /// <summary>Cancels this task on the cluster (scancel &lt;job&gt;_&lt;index&gt;); the batch goes on with the
     /// others, and this child then ends with a TaskCancelled error.</summary>
     public override void StopJob()
     {
@@ -70,9 +72,20 @@ public sealed class KgBatchTaskJob : Job
         {
             Output.Add(PSObject.AsPSObject(result));
         }
-        Error.Add(KgCmdlet.ToErrorRecord(error, WikibaseId));
+        Error.Add(KgCmdlet.ToErrorRecord(error, WikibaseId ?? Name));
         _status = error.ErrorId;
         SetJobState(stopped ? JobState.Stopped : JobState.Failed);
+    }
+
+    /// <summary>Ends the child as completed, with the non-terminating errors its task recorded.</summary>
+    internal void CompleteWithErrors(IReadOnlyList<KgException> errors)
+    {
+        foreach (var e in errors)
+        {
+            Error.Add(KgCmdlet.ToErrorRecord(e, e.Target ?? Name));
+        }
+        _status = errors.Count == 0 ? "Completed" : $"Completed with {errors.Count} error(s)";
+        SetJobState(JobState.Completed);
     }
 
     internal bool IsFinished => JobStateInfo.State is JobState.Completed or JobState.Failed or JobState.Stopped;
