@@ -14,6 +14,7 @@ using Xunit;
 
 namespace KnowledgeGraph.Tests;
 
+[Collection(TorchState.Collection)]
 public class LearnedModelTests
 {
     private static readonly SpanTaggerSettings Small = new() { MaxEpochs = 25, MinSteps = 0, Patience = 25, WordBuckets = 1 << 12, CharBuckets = 1 << 12, Hidden = 32 };

@@ -39,6 +39,7 @@ public sealed class EncoderFixture : IDisposable
     }
 }
 
+[Collection(TorchState.Collection)]
 public sealed class TransformerTests(EncoderFixture fixture) : IClassFixture<EncoderFixture>
 {
     private static readonly TransformerSettings Small = new()
