@@ -303,10 +303,11 @@ public sealed partial class BatchMonitor(EnvironmentStore store, ITaskScheduler 
         {
             { State: TaskState.Cancelled } => new KgException("TaskCancelled", KgErrorKind.OperationStopped,
                 $"Training {wikibaseId} was cancelled{where} (scancel) before it recorded a result. Nothing of it was promoted.", wikibaseId),
-            { Signal: { } signal } => new KgException("TaskKilled", KgErrorKind.OperationStopped,
-                $"Training {wikibaseId} was killed by signal {signal}{where} before it recorded a result. Nothing of it was promoted.", wikibaseId),
+            // Slurm ends a task at its limit with a signal (ExitCode=0:15): the state says why, so it is read first.
             { SchedulerState: "TIMEOUT" or "DEADLINE" } => new KgException("TaskTimedOut", KgErrorKind.LimitsExceeded,
                 $"Training {wikibaseId} reached its time limit{where} before it recorded a result (a longer -TimeLimit gives it more time). Nothing of it was promoted.", wikibaseId),
+            { Signal: { } signal } => new KgException("TaskKilled", KgErrorKind.OperationStopped,
+                $"Training {wikibaseId} was killed by signal {signal}{where} before it recorded a result. Nothing of it was promoted.", wikibaseId),
             { State: TaskState.Completed } => new KgException("TaskEndedWithoutResult", KgErrorKind.InvalidOperation,
                 $"Training {wikibaseId} ended{where} without recording a result. Nothing of it was promoted.", wikibaseId),
             _ => new KgException("TaskFailed", KgErrorKind.InvalidOperation,
