@@ -71,10 +71,11 @@ Measure-Build 'again, with the cache' | Out-Null
 
 # From podman run to the first progress record of a training in the container.
 $probe = @'
-$ps = [powershell]::Create().AddScript('Import-Module KnowledgeGraph; Invoke-KgTraining Q9001 -ClassifierType SpanTagger -LocalOnly -MaxEpochs 2 -OutputPath /tmp/models')
+$ps = [powershell]::Create().AddScript('Import-Module KnowledgeGraph; Invoke-KgTraining Q9001 -Environment sandbox -ClassifierType SpanTagger -LocalOnly -MaxEpochs 2 -OutputPath /tmp/models')
 $handle = $ps.BeginInvoke()
 while (-not $handle.IsCompleted -and $ps.Streams.Progress.Count -eq 0) { Start-Sleep -Milliseconds 10 }
 $first = $ps.Streams.Progress | Select-Object -First 1
+if (-not $first) { throw "The training wrote no progress: $($ps.Streams.Error -join '; ')" }
 "PROGRESS $([DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds()) $($first.Activity): $($first.StatusDescription)"
 while (-not $handle.IsCompleted -and -not ($ps.Streams.Progress | Where-Object StatusDescription -match 'epoch')) { Start-Sleep -Milliseconds 10 }
 "EPOCH $([DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds()) $(($ps.Streams.Progress | Where-Object StatusDescription -match 'epoch' | Select-Object -First 1).StatusDescription)"
