@@ -17,7 +17,8 @@
                  module in a separate pwsh). Ends with one line "N passed, N failed, N skipped" and a non-zero exit
                  code on any failure or when no test ran.
       Demo       Build, then the main job on the project's example concept in a throwaway home folder.
-      Benchmark  Build, then the benchmark scripts of tests/benchmarks; each prints its figures.
+      Benchmark  Build, then the benchmark scripts of tests/benchmarks (-BenchmarkFilter: some of them); each prints its
+                 figures.
       Package    Build, then the two PowerShell packages in out/packages/repo (a local folder repository, with
                  Publish-PSResource): KnowledgeGraph (the cmdlets, small) and KnowledgeGraph.Worker (the training worker
                  with libtorch, optional: only training and learned classifiers need it). Prints their sizes.
@@ -41,6 +42,9 @@ param(
 
     # Pester tests to run (names of files under tests/pester without .Tests.ps1); all when omitted.
     [string[]] $PesterFilter,
+
+    # Benchmark: the scripts of tests/benchmarks to run (names without .ps1, such as SlurmBatch, Image); all when omitted.
+    [string[]] $BenchmarkFilter,
 
     # Test, Benchmark: do not start the S3 server; the tests that need it are then skipped (and say so).
     [switch] $NoS3,
@@ -304,7 +308,9 @@ function Invoke-Benchmark {
     $s3 = if ($NoS3) { $null } else { Write-Step 'Starting the S3 test server'; Start-TestS3 }
     $slurm = if ($NoSlurm) { $null } else { Write-Step 'Starting the single-node Slurm cluster'; Start-TestSlurm }
     try {
-        foreach ($script in Get-ChildItem (Join-Path $Root 'tests/benchmarks') -Filter '*.ps1' | Sort-Object Name) {
+        $scripts = Get-ChildItem (Join-Path $Root 'tests/benchmarks') -Filter '*.ps1' | Where-Object { -not $BenchmarkFilter -or $_.BaseName -in $BenchmarkFilter }
+        if (-not $scripts) { throw "No benchmark script is named $($BenchmarkFilter -join ', ') (tests/benchmarks/*.ps1)." }
+        foreach ($script in $scripts | Sort-Object Name) {
             Write-Step "Benchmark: $($script.Name)"
             Invoke-Pwsh -Arguments @('-File', $script.FullName, '-ModuleManifest', (Join-Path $ModuleOut 'KnowledgeGraph.psd1'), '-Configuration', $Configuration)
         }

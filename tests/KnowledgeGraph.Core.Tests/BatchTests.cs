@@ -31,6 +31,18 @@ public sealed class SlurmSchedulerTests
         Assert.Equal("/logs/42_1.log", tasks[1].LogPath);
     }
 
+    [Fact]
+    public void A_task_ended_at_its_time_limit_is_timed_out_not_killed()
+    {
+        // As Slurm 22.05 shows it: the limit is enforced with SIGTERM, so the exit code carries signal 15.
+        const string output = "JobId=43 ArrayJobId=42 ArrayTaskId=0 JobName=kg JobState=TIMEOUT Reason=TimeLimit Dependency=(null) ExitCode=0:15 RunTime=00:01:22 TimeLimit=00:01:00 NodeList=vm\n";
+        var task = Assert.Single(SlurmScheduler.ParseJobs(output, Job));
+        Assert.Equal(15, task.Signal);
+        var e = BatchMonitor.FromScheduler("Q9001", task);
+        Assert.Equal(("TaskTimedOut", KgErrorKind.LimitsExceeded), (e.ErrorId, e.Kind));
+        Assert.Contains("Training Q9001 reached its time limit on vm", e.Message);
+    }
+
     [Theory]
     [InlineData("7", new[] { 7 })]
     [InlineData("0-3%2", new[] { 0, 1, 2, 3 })]
@@ -204,6 +216,25 @@ public sealed class BatchStoreTests : IDisposable
         var again = await BatchTask.RunAsync(store, batches[0].Id, 1, trainer, null, CancellationToken.None);
         Assert.Equal("v0", again.Version);
         Assert.Single(await store.Models.ListVersionNumbersAsync("Q3", trained.ClassifierId, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_stored_batch_carries_the_learned_types_settings_to_its_tasks()
+    {
+        var store = _stores.For(KgEnvironment.Labs);
+        using var settings = JsonDocument.Parse("""{"Hidden": 32, "Dropout": 0.25}""");
+        var options = new LearnedOptions { Seed = 7, Epochs = 3, Settings = settings.RootElement.Clone() };
+        var batch = (await TrainingBatches.CreateAsync(store, [ConceptOf("Q1")],
+            new BatchTraining { Type = ClassifierType.SpanTagger, Options = options }, new HashSet<string>(), CancellationToken.None))[0];
+        var read = await new BatchStore(store.Objects, store.Environment).ReadAsync(batch.Id, CancellationToken.None);
+        var request = read.RequestFor(ConceptOf("Q1"), []);
+        Assert.Equal((7, 3), (request.Options.Seed, request.Options.Epochs));
+        Assert.Equal(32, request.Options.Settings!.Value.GetProperty("Hidden").GetInt32());
+        Assert.Equal(0.25, request.Options.Settings!.Value.GetProperty("Dropout").GetDouble());
+        // Without settings, the stored batch has none (the type's defaults).
+        var plain = (await TrainingBatches.CreateAsync(store, [ConceptOf("Q2")],
+            new BatchTraining { Type = ClassifierType.SpanTagger }, new HashSet<string>(), CancellationToken.None))[0];
+        Assert.Null((await new BatchStore(store.Objects, store.Environment).ReadAsync(plain.Id, CancellationToken.None)).Options.Settings);
     }
 
     [Fact]

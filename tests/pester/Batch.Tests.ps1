@@ -53,6 +53,22 @@ Describe 'Training batches: checks before anything is submitted' {
         $e.FullyQualifiedErrorId | Should -BeLike 'InvalidTimeLimit,*'
     }
 
+    It 'refuses -Track with -Scheduler (the training runs on the cluster, not in this session), before anything is stored' {
+        $e = Get-KgError { Invoke-KgTraining Q9001 -Environment sandbox -Scheduler Slurm -Track }
+        $e.FullyQualifiedErrorId | Should -BeLike 'TrackNeedsLocalRun,*'
+        $e.Exception.Message | Should -BeLike '*-Track*-Scheduler Slurm*Train without -Scheduler*'
+        Get-Job | Where-Object PSJobTypeName -eq 'KgBatchJob' | Should -BeNullOrEmpty
+    }
+
+    It 'checks -Setting before a batch is stored, as a local training does (the type''s names are checked by each task''s worker)' {
+        $e = Get-KgError { Invoke-KgTraining Q9001 -Environment sandbox -Scheduler Slurm -Setting @{ Hidden = 16 } }
+        $e.FullyQualifiedErrorId | Should -BeLike 'InvalidSettings,*'
+        $e.Exception.Message | Should -BeLike '*Keyword classifier has no settings*'
+        $e = Get-KgError { Invoke-KgTraining Q9001 -Environment sandbox -ClassifierType SpanTagger -Scheduler Slurm -Setting @{ Hidden = 1, 2 } }
+        $e.FullyQualifiedErrorId | Should -BeLike 'InvalidSettings,*'
+        Get-Job | Where-Object PSJobTypeName -eq 'KgBatchJob' | Should -BeNullOrEmpty
+    }
+
     It 'refuses -OutputPath with -Scheduler' {
         $e = Get-KgError { Invoke-KgTraining Q9001 -Environment sandbox -Scheduler Slurm -OutputPath (Join-Path $TestHome 'm') }
         $e.FullyQualifiedErrorId | Should -BeLike 'LocalParameterWithScheduler,*'
@@ -298,6 +314,117 @@ Describe 'Invoke-KgInference -Scheduler: checks before anything is submitted' {
         $e = Get-KgError { Invoke-KgInference -Environment sandbox -DocumentPath $Docs -SpecPath $SpecFolder -Partition cpu }
         $e.FullyQualifiedErrorId | Should -BeLike 'SchedulerParameterWithoutScheduler,*'
         $e.Exception.Message | Should -BeLike '*-Partition*-Scheduler Slurm*run inference here*'
+    }
+}
+
+Describe 'Training batches on the single-node Slurm cluster: settings, time limits and faults' -Tag 'Slurm' {
+    BeforeAll {
+        if (-not $HasSlurm) { return }
+        $script:TestHome = Initialize-KgTestStore S3
+        $script:Concepts = New-BatchConcepts 'Q9001', 'Q9002'
+        # Runs a command with a variable set for the batch's tasks only: sbatch exports $env:SBATCH_EXPORT's variables
+        # to the job, and the module in this process never sees them.
+        function Invoke-WithTaskVariable([string] $Assignment, [scriptblock] $Command) {
+            $env:SBATCH_EXPORT = "ALL,$Assignment"
+            try { & $Command } finally { Remove-Item env:SBATCH_EXPORT }
+        }
+        function Get-TaskState([string] $JobId, [int] $Index) {
+            $line = & scontrol --oneliner show job $JobId 2>$null | Where-Object { $_ -match "ArrayTaskId=$Index " }
+            if ($line -match 'JobState=(\S+)') { $Matches[1] }
+        }
+    }
+
+    AfterEach {
+        Get-Job | Where-Object PSJobTypeName -eq 'KgBatchJob' | Remove-Job -Force -ErrorAction SilentlyContinue
+    }
+
+    It 'carries -Setting through the stored batch: the task trains with it (the classifier ID of a local training with the same setting)' -Skip:(-not $HasSlurm) {
+        $setting = @{ Hidden = 16 }
+        $job = Invoke-KgTraining Q9001 -Environment sandbox -ConceptPath $Concepts -ClassifierType SpanTagger -Seed 5 -MaxEpochs 1 -Setting $setting -Scheduler Slurm
+        $result = Receive-Job $job -Wait -ErrorAction Stop
+        $local = Invoke-KgTraining Q9001 -Environment sandbox -ConceptPath $Concepts -ClassifierType SpanTagger -Seed 5 -MaxEpochs 1 -Setting $setting -LocalOnly -OutputPath (Join-Path $TestHome 'local-models')
+        $default = Invoke-KgTraining Q9001 -Environment sandbox -ConceptPath $Concepts -ClassifierType SpanTagger -Seed 5 -MaxEpochs 1 -LocalOnly -OutputPath (Join-Path $TestHome 'local-models')
+        $local.ClassifierId | Should -Not -Be $default.ClassifierId   # the setting is part of the ID
+        $result.ClassifierId | Should -Be $local.ClassifierId
+        $result.Version | Should -Be 'v0'
+    }
+
+    It 'a task that exceeds -TimeLimit is reported as timed out, and nothing of it is stored' -Skip:(-not $HasSlurm) {
+        # Every write of the task waits 10 minutes (the store's test hook), so it is still running at its limit; Slurm
+        # counts limits in whole minutes and checks them every 30 s or so.
+        $job = Invoke-WithTaskVariable 'KG_TEST_WRITE_DELAY_MS=600000' {
+            Invoke-KgTraining Q9002 -Environment labs -ConceptPath $Concepts -Scheduler Slurm -TimeLimit 00:00:10
+        }
+        $job | Wait-Job -Timeout 240 | Out-Null
+        $job.State | Should -Be 'Failed'
+        $errors = @()
+        Receive-Job $job -ErrorVariable errors -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $errors.Count | Should -Be 1
+        $errors[0].FullyQualifiedErrorId | Should -Be 'TaskTimedOut'
+        $errors[0].CategoryInfo.Category | Should -Be 'LimitsExceeded'
+        $errors[0].Exception.Message | Should -BeLike '*Training Q9002 reached its time limit*-TimeLimit*Nothing of it was promoted*'
+        Get-KgClassifier Q9002 -Environment labs -AllVersions -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+
+    It 'an image that does not exist is an error per concept that names it, and nothing is stored' -Skip:(-not ($HasSlurm -and (Get-Command podman -CommandType Application -ErrorAction Ignore))) {
+        $env:CONTAINERS_CONF = Join-Path $RepoRoot 'container/containers.conf'
+        try {
+            # A registry port nothing listens on: the pull fails at once.
+            $job = 'Q9001', 'Q9002' | Invoke-KgTraining -Environment staging -ConceptPath $Concepts -Scheduler Slurm -Image localhost:9/kgtools-no-such-image:0
+            $job | Wait-Job -Timeout 180 | Out-Null
+        }
+        finally { Remove-Item env:CONTAINERS_CONF }
+        $errors = @()
+        Receive-Job $job -ErrorVariable errors -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $errors.Count | Should -Be 2
+        foreach ($e in $errors) {
+            $e.FullyQualifiedErrorId | Should -Be 'TaskFailed'
+            $e.Exception.Message | Should -BeLike '*exit code 125*kgtools-no-such-image*'
+        }
+        ($errors.TargetObject | Sort-Object) | Should -Be @('Q9001', 'Q9002')
+        Get-KgClassifier -Environment staging -AllVersions -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+
+    It 'the S3 server stopped during a batch: the task it hit fails with a clear error and stores nothing; the one before it is still promoted' -Skip:(-not $HasSlurm) {
+        # An S3 server of this test's own (the shared one is not disturbed), whose gateway is stopped while the second task
+        # stores its version (each of the tasks' writes waits 3 s, so there is time to hit one).
+        $listeners = 1..2 | ForEach-Object { [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0) }
+        $listeners | ForEach-Object { $_.Start() }
+        $port, $monPort = $listeners | ForEach-Object { $_.LocalEndpoint.Port }
+        $listeners | ForEach-Object { $_.Stop() }
+        $server = Join-Path $TestHome 's3-outage'
+        $env:MON_PORT = $monPort
+        try {
+            & bash $env:KG_TEST_S3_SCRIPT up $server $port | Out-Null
+            $LASTEXITCODE | Should -Be 0
+            $endpoint = "http://127.0.0.1:$port"
+            $bucket = New-TestBucket -Endpoint $endpoint
+            Set-KgEnvironment production -Store "s3://$bucket/production" -EndpointUrl $endpoint -ProfileName $S3Profile | Out-Null
+            $job = Invoke-WithTaskVariable 'KG_TEST_WRITE_DELAY_MS=3000' {
+                'Q9001', 'Q9002' | Deploy-KgClassifier -Environment production -AddClassifiersProfile primary -ConceptPath $Concepts -NoSpecUpdate -Force -Scheduler Slurm -ThrottleLimit 1
+            }
+            $jobId = $job.SchedulerJobIds[0]
+            Wait-Until { (Get-TaskState $jobId 1) -eq 'RUNNING' } -Seconds 180
+            Start-Sleep -Seconds 4   # pwsh started, the batch read: its first write is under way
+            & bash $env:KG_TEST_S3_SCRIPT stop-gateway $server
+            Wait-Until { ($state = Get-TaskState $jobId 1) -and $state -notin 'RUNNING', 'PENDING', 'COMPLETING' } -Seconds 240
+            & bash $env:KG_TEST_S3_SCRIPT start-gateway $server
+            $errors = @()
+            $results = Receive-Job $job -Wait -ErrorVariable errors -ErrorAction SilentlyContinue
+            ($results | Where-Object WikibaseId -eq 'Q9001').Promoted | Should -BeTrue
+            $q2 = $results | Where-Object WikibaseId -eq 'Q9002'
+            $q2.Promoted | Should -BeFalse
+            $errors.Count | Should -Be 1
+            $errors[0].TargetObject | Should -Be 'Q9002'
+            $errors[0].FullyQualifiedErrorId | Should -BeIn 'TaskFailed', 'StoreUnavailable'
+            $errors[0].Exception.Message | Should -BeLike '*Training Q9002 failed*Nothing of it was promoted*'
+            (Get-KgClassifier -Environment production -Promoted).WikibaseId | Should -Be 'Q9001'
+            Get-KgClassifier Q9002 -Environment production -AllVersions -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        }
+        finally {
+            Remove-Item env:MON_PORT -ErrorAction SilentlyContinue
+            & bash $env:KG_TEST_S3_SCRIPT down $server | Out-Null
+        }
     }
 }
 

@@ -31,7 +31,11 @@ BeforeAll {
 }
 
 AfterAll {
-    if ($HasContainer -and $Registry) { & bash (Join-Path $RepoRoot 'tests/tools/oci-registry.sh') down $Registry | Out-Null }
+    if ($HasContainer -and $Registry) {
+        & bash (Join-Path $RepoRoot 'tests/tools/oci-registry.sh') down $Registry | Out-Null
+        # The tag of this run's registry (a port of its own each run) would otherwise stay in podman's list.
+        & podman rmi $Pushed *> $null
+    }
 }
 
 Describe 'The container image' -Tag 'Container' {

@@ -12,14 +12,16 @@ param(
     [Parameter(Mandatory)] [string] $ModuleManifest,
     [Parameter(Mandatory)] [string] $PesterPath,
     [Parameter(Mandatory)] [string] $ResultDirectory,
-    [string] $Filter
+    [string] $Filter,
+    # Test files to run instead of the suite (tests of this script itself).
+    [string[]] $TestPath
 )
 
 $ErrorActionPreference = 'Stop'
 Import-Module $PesterPath -Force
 $env:KG_TEST_MODULE = (Resolve-Path $ModuleManifest).Path
 
-$paths = if ($Filter) {
+$paths = if ($TestPath) { $TestPath } elseif ($Filter) {
     $Filter -split ',' | ForEach-Object { Join-Path $PSScriptRoot "$($_.Trim()).Tests.ps1" }
 } else { $PSScriptRoot }
 
@@ -27,10 +29,22 @@ $config = New-PesterConfiguration
 $config.Run.Path = $paths
 $config.Run.PassThru = $true
 $config.Output.Verbosity = 'Detailed'
-$config.TestResult.Enabled = $true
-$config.TestResult.OutputFormat = 'NUnitXml'
-$config.TestResult.OutputPath = Join-Path $ResultDirectory 'pester.xml'
 $result = Invoke-Pester -Configuration $config
+
+# Pester 5.7.1's NUnit writer stops at the first character XML 1.0 cannot hold (the ESC of a coloured message from a
+# child process or a formatted error), and the report and the run's result are lost. So the report is written here,
+# after the failure messages are made plain text; the console output above keeps its colours.
+function ConvertTo-XmlText([string] $Text) {
+    ($Text -replace '\x1b\[[0-9;?]*[ -/]*[@-~]', '') -replace '[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]', ''
+}
+foreach ($item in @($result.Failed) + @($result.FailedBlocks) + @($result.FailedContainers)) {
+    foreach ($record in $item.ErrorRecord) {
+        foreach ($property in $record.PSObject.Properties.Match('Display*')) {
+            if ($property.Value -is [string]) { $property.Value = ConvertTo-XmlText $property.Value }
+        }
+    }
+}
+$result | Export-NUnitReport -Path (Join-Path $ResultDirectory 'pester.xml')
 
 $failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
 [ordered]@{

@@ -304,10 +304,11 @@ public sealed partial class BatchMonitor(EnvironmentStore store, ITaskScheduler 
         {
             { State: TaskState.Cancelled } => new KgException("TaskCancelled", KgErrorKind.OperationStopped,
                 $"{what} was cancelled{where} (scancel) before it recorded a result. {left}", target),
-            { Signal: { } signal } => new KgException("TaskKilled", KgErrorKind.OperationStopped,
-                $"{what} was killed by signal {signal}{where} before it recorded a result. {left}", target),
+            // Slurm ends a task at its limit with a signal (ExitCode=0:15): the state says why, so it is read first.
             { SchedulerState: "TIMEOUT" or "DEADLINE" } => new KgException("TaskTimedOut", KgErrorKind.LimitsExceeded,
                 $"{what} reached its time limit{where} before it recorded a result (a longer -TimeLimit gives it more time). {left}", target),
+            { Signal: { } signal } => new KgException("TaskKilled", KgErrorKind.OperationStopped,
+                $"{what} was killed by signal {signal}{where} before it recorded a result. {left}", target),
             { State: TaskState.Completed } => new KgException("TaskEndedWithoutResult", KgErrorKind.InvalidOperation,
                 $"{what} ended{where} without recording a result. {left}", target),
             _ => new KgException("TaskFailed", KgErrorKind.InvalidOperation,

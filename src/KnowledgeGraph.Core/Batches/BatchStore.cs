@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using KnowledgeGraph.Classification;
 using KnowledgeGraph.Concepts;
 using KnowledgeGraph.Environments;
@@ -147,7 +148,11 @@ public sealed class BatchStore(IObjectStore store, KgEnvironment environment)
             Id = id,
             Environment = env,
             Type = ClassifierType.Parse(d.ClassifierType ?? ""),
-            Options = new LearnedOptions { Device = d.Device ?? "Auto", Seed = d.Seed, Threads = d.Threads, Epochs = d.Epochs },
+            Options = new LearnedOptions
+            {
+                Device = d.Device ?? "Auto", Seed = d.Seed, Threads = d.Threads, Epochs = d.Epochs,
+                Settings = d.Settings is { ValueKind: JsonValueKind.Object } settings ? settings : null,
+            },
             Evaluate = d.Evaluate,
             CorpusPaths = d.CorpusPaths ?? [],
             WikibaseIds = d.WikibaseIds,
@@ -223,6 +228,7 @@ public sealed class BatchStore(IObjectStore store, KgEnvironment environment)
         Seed = b.Options.Seed,
         Threads = b.Options.Threads,
         Epochs = b.Options.Epochs,
+        Settings = b.Options.Settings,
         CorpusPaths = [.. b.CorpusPaths],
         WikibaseIds = [.. b.WikibaseIds],
         Gpu = b.Gpu,
@@ -304,6 +310,8 @@ internal sealed record TrainingBatchDocument
     public int Seed { get; init; }
     public int Threads { get; init; }
     public int? Epochs { get; init; }
+    /// <summary>The learned type's hyper-parameters (Invoke-KgTraining -Setting), as checked when the batch was submitted.</summary>
+    public JsonElement? Settings { get; init; }
     public List<string>? CorpusPaths { get; init; }
     public List<string>? WikibaseIds { get; init; }
     public bool Gpu { get; init; }

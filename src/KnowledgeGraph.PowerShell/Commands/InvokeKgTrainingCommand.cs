@@ -110,12 +110,6 @@ public sealed class InvokeKgTrainingCommand : ScheduledTrainingCmdlet
             ThrowKgError(e);
             return;
         }
-        if (settings is not null && OnCluster)
-        {
-            // The stored batch records the options a task trains with, and not yet hyper-parameters.
-            ThrowKgError(Error("SettingNotOnScheduler", KgErrorKind.InvalidArgument,
-                $"-Setting is not yet carried to tasks on {Scheduler}: train with those settings without -Scheduler, or with the type's defaults on the cluster."));
-        }
         if (Track && OnCluster)
         {
             ThrowKgError(Error("TrackNeedsLocalRun", KgErrorKind.InvalidArgument,
@@ -131,7 +125,7 @@ public sealed class InvokeKgTrainingCommand : ScheduledTrainingCmdlet
             var id = Identifiers.WikibaseId.Parse(text);
             if (OnCluster)
             {
-                Collect(id, extra, corpus);
+                Collect(id, extra, corpus, settings);
                 continue;
             }
             try
@@ -235,12 +229,12 @@ public sealed class InvokeKgTrainingCommand : ScheduledTrainingCmdlet
     private KgEnvironment? _batchEnvironment;
 
     /// <summary>A concept for the batch: read now (a missing one is refused with its error) and confirmed one by one.</summary>
-    private void Collect(Identifiers.WikibaseId id, IReadOnlyList<LabelledPassage> extra, IReadOnlyList<string> corpus)
+    private void Collect(Identifiers.WikibaseId id, IReadOnlyList<LabelledPassage> extra, IReadOnlyList<string> corpus, JsonElement? settings)
     {
         _training ??= new BatchTraining
         {
             Type = ClassifierType,
-            Options = new LearnedOptions { Device = Device, Seed = Seed, Threads = ThreadCount, Epochs = MaxEpochs },
+            Options = new LearnedOptions { Device = Device, Seed = Seed, Threads = ThreadCount, Epochs = MaxEpochs, Settings = settings },
             Evaluate = !NoEvaluate,
             CorpusPaths = corpus,
             ExtraTrainingData = extra,
