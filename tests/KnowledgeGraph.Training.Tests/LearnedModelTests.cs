@@ -286,7 +286,7 @@ public class LearnedModelTests
             Assert.True(p[0] > 0.3 && p[1] < 0.1, $"label {p[0]}, none {p[1]}");
         }
 
-        var spanSettings = Small;
+        var spanSettings = Small with { LabelPrior = true };
         using var spanNet = new SpanTaggerNet(spanSettings);
         spanNet.eval();
         var features = new SpanFeaturizer(spanSettings, new KeywordClassifier(concept)).Featurize("Officials warned that the flood came back.", null);
@@ -295,6 +295,23 @@ public class LearnedModelTests
         var flood = features.Tokens.ToList().FindIndex(t => t.Text == "flood");
         Assert.Equal(1, tags[flood]); // B: the label
         Assert.All(tags.Where((_, i) => i != flood), t => Assert.Equal(0, t)); // O everywhere else
+    }
+
+    [Fact]
+    public void The_span_taggers_label_prior_is_on_for_few_positives_and_off_for_many_unless_set()
+    {
+        var few = TrainingData.Concept(12); // 9 positive passages
+        var settings = Small with { MaxEpochs = 1, Patience = 1 };
+        var (a, _) = Train(2, settings, few);
+        var (b, _) = Train(2, settings); // 45 positive passages
+        var (c, _) = Train(2, settings with { LabelPrior = false }, few);
+        using (a) using (b) using (c)
+        {
+            Assert.True(a.TaggerSettings.LabelPrior);
+            Assert.False(b.TaggerSettings.LabelPrior);
+            Assert.False(c.TaggerSettings.LabelPrior);
+            Assert.NotEqual(a.Id, c.Id); // the resolved choice is part of the ID
+        }
     }
 
     [Fact]

@@ -161,7 +161,7 @@ public sealed class ModelCard
     }
 
     /// <summary>Loads a state dict into <paramref name="net"/> (strictly: every parameter, nothing else) on a device.</summary>
-    internal static T LoadWeights<T>(T net, byte[] weights, Device device) where T : nn.Module
+    internal static T LoadWeights<T>(T net, byte[] weights, Device device, string source) where T : nn.Module
     {
         using var reader = new BinaryReader(new MemoryStream(weights));
         try
@@ -171,7 +171,7 @@ public sealed class ModelCard
         catch (ArgumentException e)
         {
             // A model trained by an earlier version of the module whose network had other layers.
-            throw Mismatch(net.GetName(), $"its weights do not fit this version's {net.GetName()} ({e.Message}); train it again", e);
+            throw Mismatch(source, $"its weights do not fit this version's {net.GetName()} ({e.Message}); train it again", e);
         }
         net.to(device);
         net.eval();

@@ -24,7 +24,7 @@ internal sealed class PassageClassifierType : LearnedType<PassageClassifierSetti
             throw ModelCard.Mismatch(card.Source, "it is a passage classifier of an earlier version of the module (a bag of n-grams, card schema kgtools.learned-model/1); train it again");
         }
         var settings = card.Settings<PassageClassifierSettings>();
-        var net = ModelCard.LoadWeights(new PassageNet(settings), weights, device);
+        var net = ModelCard.LoadWeights(new PassageNet(settings), weights, device, card.Source);
         return new PassageClassifierModel(card.Concept, card.ClassifierId, settings, net, Gazetteer.FromCard(card.Root), device, card.Threshold);
     }
 }

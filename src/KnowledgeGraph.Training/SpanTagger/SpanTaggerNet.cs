@@ -5,11 +5,10 @@ using static TorchSharp.torch;
 namespace KnowledgeGraph.Training.SpanTagger;
 
 /// <summary>Per token: a hashed word embedding, the mean of its hashed character n-gram embeddings, and the dense
-/// features; a one-layer bidirectional LSTM over the passage; and a linear layer to O/B/I logits [batch, tokens, 3],
-/// plus a direct path from the B/I/O tags of the concept's labels and of the gazetteer to the logits, which starts out
-/// copying the labels' (a prior that training corrects: with a handful of passages the tagger starts from the keyword
-/// classifier's spans, not from noise). The gazetteer's start at 0: its strings are whatever annotators marked
-/// ("monitoring system", "biomass"), and copying them flagged such words everywhere on real text.</summary>
+/// features; a one-layer bidirectional LSTM over the passage; and a linear layer to O/B/I logits [batch, tokens, 3].
+/// With <see cref="SpanTaggerSettings.LabelPrior"/>, also a direct path from the B/I/O tags of the concept's labels and
+/// of the gazetteer to the logits, which starts out following them (a prior that training corrects: with a handful of
+/// passages the tagger starts from the keyword classifier's spans, not from noise).</summary>
 public sealed class SpanTaggerNet : nn.Module<SpanBatch, Tensor>
 {
     private readonly Embedding words;
@@ -18,7 +17,7 @@ public sealed class SpanTaggerNet : nn.Module<SpanBatch, Tensor>
     private readonly LSTM lstm;
     private readonly Dropout outputDropout;
     private readonly Linear output;
-    private readonly Linear prior;
+    private readonly Linear? prior;
 
     public SpanTaggerNet(SpanTaggerSettings s) : base(nameof(SpanTaggerNet))
     {
@@ -28,21 +27,28 @@ public sealed class SpanTaggerNet : nn.Module<SpanBatch, Tensor>
         lstm = nn.LSTM(s.WordDim + s.CharDim + SpanFeaturizer.DenseSize, s.Hidden, numLayers: 1, batchFirst: true, bidirectional: true);
         outputDropout = nn.Dropout(s.Dropout);
         output = nn.Linear(2 * s.Hidden, 3);
-        prior = nn.Linear(SpanFeaturizer.TagFeatures, 3, hasBias: false);
+        if (s.LabelPrior == true)
+        {
+            prior = nn.Linear(SpanFeaturizer.TagFeatures, 3, hasBias: false);
+        }
         RegisterComponents();
+        if (prior is null) return;
         using (no_grad())
         {
-            // Tag features are O/B/I of the labels, then O/B/I of the gazetteer: a label's B or I votes for its own
+            // Tag features are O/B/I of the labels, then O/B/I of the gazetteer: a B or I of either votes for its own
             // tag, and every token leans to O until something says otherwise.
             var votes = new float[3 * SpanFeaturizer.TagFeatures];
-            for (var tag = 1; tag < 3; tag++) votes[tag * SpanFeaturizer.TagFeatures + tag] = PriorWeight;
+            for (var source = 0; source < SpanFeaturizer.TagFeatures / 3; source++)
+            {
+                for (var tag = 1; tag < 3; tag++) votes[tag * SpanFeaturizer.TagFeatures + source * 3 + tag] = PriorWeight;
+            }
             prior.weight.copy_(tensor(votes).view(3, SpanFeaturizer.TagFeatures));
             output.bias![0].add_(PriorWeight / 2);
         }
     }
 
-    /// <summary>How strongly a label's B or I votes for itself at the start of training (a token outside every label
-    /// starts at half of it for O).</summary>
+    /// <summary>How strongly a label's or the gazetteer's B or I votes for itself at the start of training (a token
+    /// with neither starts at half of it for O).</summary>
     private const float PriorWeight = 3f;
 
     public override Tensor forward(SpanBatch batch)
@@ -55,8 +61,9 @@ public sealed class SpanTaggerNet : nn.Module<SpanBatch, Tensor>
         var packed = nn.utils.rnn.pack_padded_sequence(x, batch.Lengths, batch_first: true, enforce_sorted: false);
         var (encoded, _, _) = lstm.call(packed);
         var (h, _) = nn.utils.rnn.pad_packed_sequence(encoded, batch_first: true, total_length: t);
-        var tags = batch.Dense.narrow(2, SpanFeaturizer.DenseSize - SpanFeaturizer.TagFeatures, SpanFeaturizer.TagFeatures);
-        return output.call(outputDropout.call(h)) + prior.call(tags);
+        var logits = output.call(outputDropout.call(h));
+        return prior is null ? logits
+            : logits + prior.call(batch.Dense.narrow(2, SpanFeaturizer.DenseSize - SpanFeaturizer.TagFeatures, SpanFeaturizer.TagFeatures));
     }
 }
 

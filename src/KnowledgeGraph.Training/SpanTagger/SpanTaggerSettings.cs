@@ -25,6 +25,15 @@ public sealed record SpanTaggerSettings : ILearnedSettings<SpanTaggerSettings>
     /// <summary>At least this many optimiser steps: small data sets get more (short) epochs, so they learn too.</summary>
     public int MinSteps { get; init; } = 300;
     public bool Gazetteer { get; init; } = true;
+    /// <summary>Whether the network starts from the concept's labels and gazetteer: a direct path from their B/I/O tags
+    /// to the output, initialised to follow them. Null (the default) decides by the data: on with fewer than
+    /// <see cref="PriorBelowPositives"/> positive passages, off with more. On Q787 the prior lifted the small-data
+    /// passage F1 from 0.377 to 0.728 but, with 128 positives, cost precision on real text (0.816 to 0.661), because
+    /// the network kept tagging annotator strings such as "monitoring system" wherever they appeared.</summary>
+    public bool? LabelPrior { get; init; }
+
+    /// <summary>Below this many positive passages, <see cref="LabelPrior"/> is on unless set.</summary>
+    public const int PriorBelowPositives = 30;
     /// <summary>With a corpus: negatives per epoch, hard negatives to find, and when (a fraction of the epochs).</summary>
     public int NegativesPerEpoch { get; init; } = 400;
     public int HardNegatives { get; init; } = 800;
@@ -64,5 +73,5 @@ public sealed record SpanTaggerSettings : ILearnedSettings<SpanTaggerSettings>
         $"steps={MinSteps.ToString(CultureInfo.InvariantCulture)}",
         $"gazetteer={Gazetteer}",
         $"negatives={NegativesPerEpoch.ToString(CultureInfo.InvariantCulture)}/{HardNegatives.ToString(CultureInfo.InvariantCulture)}@{PythonStr.Float(MineAt)}",
-        $"validation={EpochValidationNegatives.ToString(CultureInfo.InvariantCulture)}", $"corpus-weight={PythonStr.Float(CorpusTokenWeight)}", $"repeat={LabelledRepeat.ToString(CultureInfo.InvariantCulture)}", $"near={MineNearMisses}");
+        $"validation={EpochValidationNegatives.ToString(CultureInfo.InvariantCulture)}", $"corpus-weight={PythonStr.Float(CorpusTokenWeight)}", $"repeat={LabelledRepeat.ToString(CultureInfo.InvariantCulture)}", $"near={MineNearMisses}", $"prior={LabelPrior?.ToString() ?? "auto"}");
 }

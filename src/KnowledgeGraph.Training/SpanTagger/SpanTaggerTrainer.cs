@@ -26,6 +26,7 @@ internal static class SpanTaggerTrainer
         var corpus = input.Corpus;
         var raw = OnlyConcept(input.Training, concept);
         var gold = Evaluator.GoldStandard(raw);
+        settings = settings with { LabelPrior = settings.LabelPrior ?? gold.Count(p => p.Spans.Count > 0) < SpanTaggerSettings.PriorBelowPositives };
         var (fit, validation) = ValidationSplit(gold);
         // The gazetteer holds both the merged gold spans and each annotator's own (shorter, more reusable) spans;
         // the one used while fitting knows only the fitting passages (never the validation ones).

@@ -13,7 +13,7 @@ internal sealed class SpanTaggerType : LearnedType<SpanTaggerSettings>
     {
         var settings = card.Settings<SpanTaggerSettings>();
         var gazetteer = Gazetteer.FromCard(card.Root);
-        var net = ModelCard.LoadWeights(new SpanTaggerNet(settings), weights, device);
+        var net = ModelCard.LoadWeights(new SpanTaggerNet(settings), weights, device, card.Source);
         return new SpanTaggerModel(card.Concept, card.ClassifierId, settings, net, gazetteer, device, card.Threshold);
     }
 }

@@ -33,7 +33,7 @@ internal sealed class TransformerType : LearnedType<TransformerSettings>
         {
             throw ModelCard.Mismatch(card.Source, $"it was fine-tuned from the encoder {settings.Encoder} with SHA-256 {expected ?? "(none in its card)"}, and the installed {encoder.Encoder.Name} ({encoder.ModelPath}) has {encoder.Encoder.Model.Sha256}");
         }
-        var net = ModelCard.LoadWeights(Pretrained(encoder, settings), weights, device);
+        var net = ModelCard.LoadWeights(Pretrained(encoder, settings), weights, device, card.Source);
         return new TransformerModel(card.Concept, card.ClassifierId, settings, net, encoder, device, card.Threshold);
     }
 
