@@ -38,7 +38,12 @@ public sealed class SlurmSchedulerTests
         const string output = "JobId=43 ArrayJobId=42 ArrayTaskId=0 JobName=kg JobState=TIMEOUT Reason=TimeLimit Dependency=(null) ExitCode=0:15 RunTime=00:01:22 TimeLimit=00:01:00 NodeList=vm\n";
         var task = Assert.Single(SlurmScheduler.ParseJobs(output, Job));
         Assert.Equal(15, task.Signal);
-        var e = BatchMonitor.FromScheduler("Q9001", task);
+        var batch = new TrainingBatch
+        {
+            Id = "b", Environment = KgEnvironment.Labs, Type = ClassifierType.Keyword, WikibaseIds = ["Q9001"],
+            CreatedAt = DateTimeOffset.UnixEpoch, CreatedBy = Actor.Current,
+        };
+        var e = BatchMonitor.FromScheduler(batch, 0, task);
         Assert.Equal(("TaskTimedOut", KgErrorKind.LimitsExceeded), (e.ErrorId, e.Kind));
         Assert.Contains("Training Q9001 reached its time limit on vm", e.Message);
     }
