@@ -1,3 +1,4 @@
+using System.Text.Json;
 using KnowledgeGraph.Classification;
 using KnowledgeGraph.Concepts;
 
@@ -62,7 +63,7 @@ public sealed class Gazetteer
     }
 
     /// <summary>Writes the strings as the card's "gazetteer" array.</summary>
-    public void WriteTo(System.Text.Json.Utf8JsonWriter writer)
+    public void WriteTo(Utf8JsonWriter writer)
     {
         writer.WriteStartArray(CardProperty);
         foreach (var s in Strings) writer.WriteStringValue(s);
@@ -70,7 +71,7 @@ public sealed class Gazetteer
     }
 
     /// <summary>The gazetteer a card stores, or null when it has none.</summary>
-    public static Gazetteer? FromCard(System.Text.Json.JsonElement card) =>
+    public static Gazetteer? FromCard(JsonElement card) =>
         card.TryGetProperty(CardProperty, out var g) ? new Gazetteer(g.EnumerateArray().Select(x => x.GetString()!)) : null;
 
     private const string CardProperty = "gazetteer";

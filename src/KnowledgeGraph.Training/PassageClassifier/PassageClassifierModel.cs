@@ -50,7 +50,7 @@ public sealed class PassageClassifierModel : SegmentClassifierModel<SegmentFeatu
         if (ClassifierSettings.Gazetteer) Gazetteer = new Gazetteer(passages);
     }
 
-    public override void WriteCardExtras(System.Text.Json.Utf8JsonWriter writer) => Gazetteer?.WriteTo(writer);
+    public override void WriteCardExtras(Utf8JsonWriter writer) => Gazetteer?.WriteTo(writer);
 
     public override Tensor Logits(IReadOnlyList<SegmentFeatures> batch)
     {
