@@ -299,14 +299,24 @@ public abstract class KgCmdlet : PSCmdlet
         var queue = new BlockingCollection<WorkProgress>();
         var progress = new Progress(queue);
         var task = Task.Run(() => work(progress, StopToken), StopToken);
+        // Wakes the wait below when the work ends, so that a short command does not wait out the 100 ms for nothing.
+        // (Not disposed: it has no timer, and the continuation may run after this method returns.)
+        var finished = new CancellationTokenSource();
+        task.ContinueWith(_ => finished.Cancel(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         var wrote = false;
         try
         {
             while (!task.IsCompleted)
             {
-                if (queue.TryTake(out var item, 100))
+                try
                 {
-                    Drain(item);
+                    if (queue.TryTake(out var item, 100, finished.Token))
+                    {
+                        Drain(item);
+                    }
+                }
+                catch (OperationCanceledException) when (finished.IsCancellationRequested)
+                {
                 }
                 DrainDebug();
             }

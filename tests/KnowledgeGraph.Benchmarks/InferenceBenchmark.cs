@@ -85,6 +85,74 @@ internal static class InferenceBenchmark
             Console.WriteLine($"matching: {classifiers.Length} keyword classifiers x {texts.Length} passages on {threads} thread(s): median {Stats.Median(rates):F0} passage-classifications/s (min {rates.Min():F0}, max {rates.Max():F0})");
         }
         Console.WriteLine("matching: per classifier (1 thread, passages/s): " + string.Join(", ", perClassifier.Select(p => $"{p.Id} {p.Rate:F0}")));
+
+        // As the inference run matches: one KeywordScreen pass, then each classifier on its candidates only.
+        var screen = new KeywordScreen(classifiers);
+        var candidates = screen.Candidates(texts);
+        var screened = new List<double>();
+        var screening = new List<double>();
+        for (var r = 0; r < runs; r++)
+        {
+            var sw = Stopwatch.StartNew();
+            candidates = screen.Candidates(texts);
+            screening.Add(sw.Elapsed.TotalSeconds);
+            for (var k = 0; k < classifiers.Length; k++)
+            {
+                classifiers[k].Predict(texts, candidates[k]);
+            }
+            screened.Add((double)texts.Length * classifiers.Length / sw.Elapsed.TotalSeconds);
+        }
+        Console.WriteLine($"matching, screened (KeywordScreen, as Invoke-KgInference runs): median {Stats.Median(screened):F0} passage-classifications/s on 1 thread (min {screened.Min():F0}, max {screened.Max():F0}); the screen's pass {Stats.Median(screening):F3} s; classifiers look at {candidates.Sum(c => c.Length):N0} of {texts.Length * classifiers.Length:N0} (passage, classifier) pairs");
+        Console.WriteLine("matching, screened: share of passages each classifier looks at: " + string.Join(", ", classifiers.Select((c, k) => $"{c.Concept.WikibaseId} {(double)candidates[k].Length / texts.Length:P1}")));
+        return 0;
+    }
+
+    /// <summary>What writing a run's files costs on their own: the files of a finished output folder, read into memory,
+    /// written again into fresh folders on the same file system (a) by the plainest .NET loop (temporary file, then
+    /// rename; one thread, nothing else to do) and (b) through the module's <see cref="FolderInferenceOutput"/>. The
+    /// first is the floor an end-to-end run cannot go below on that file system.</summary>
+    public static int Files(string[] args)
+    {
+        var o = new Options(args);
+        var from = Path.GetFullPath(o.Get("from", ""));
+        var to = Path.GetFullPath(o.Get("to", ""));
+        var runs = o.GetInt("runs", 3);
+        var files = Directory.EnumerateFiles(from, "*.json", SearchOption.AllDirectories)
+            .Select(f => (Key: Path.GetRelativePath(from, f).Replace(Path.DirectorySeparatorChar, '/'), Data: File.ReadAllBytes(f)))
+            .ToArray();
+        var bytes = files.Sum(f => (long)f.Data.Length);
+        var plain = new List<double>();
+        var module = new List<double>();
+        for (var r = 0; r < runs; r++)
+        {
+            var target = Path.Combine(to, $"plain-{r}");
+            var folders = new HashSet<string>(StringComparer.Ordinal);
+            var sw = Stopwatch.StartNew();
+            foreach (var (key, data) in files)
+            {
+                var path = Path.Combine(target, key);
+                var folder = Path.GetDirectoryName(path)!;
+                if (folders.Add(folder))
+                {
+                    Directory.CreateDirectory(folder);
+                }
+                File.WriteAllBytes(path + ".tmp", data);
+                File.Move(path + ".tmp", path);
+            }
+            plain.Add(sw.Elapsed.TotalSeconds);
+            target = Path.Combine(to, $"module-{r}");
+            sw.Restart();
+            var output = new FolderInferenceOutput(target);
+            foreach (var (key, data) in files)
+            {
+                output.WriteAsync(key, data, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+            }
+            output.FlushAsync(CancellationToken.None).GetAwaiter().GetResult();
+            module.Add(sw.Elapsed.TotalSeconds);
+        }
+        Console.WriteLine($"files: {files.Length:N0} files, {bytes / 1e6:N0} MB, from {from} to {to}");
+        Console.WriteLine($"files: plain .NET loop (temporary file + rename, one thread): median {Stats.Median(plain):F3} s (min {plain.Min():F3}, max {plain.Max():F3}) = {Stats.Median(plain) / files.Length * 1e6:F1} us per file");
+        Console.WriteLine($"files: FolderInferenceOutput (queued, one writer thread): median {Stats.Median(module):F3} s (min {module.Min():F3}, max {module.Max():F3}) = {Stats.Median(module) / files.Length * 1e6:F1} us per file");
         return 0;
     }
 

@@ -12,6 +12,7 @@ return args.FirstOrDefault() switch
     "small" => await SmallDataBenchmark.RunAsync(args[1..]),
     "inference-data" => InferenceBenchmark.Data(args[1..]),
     "inference-matching" => InferenceBenchmark.Matching(args[1..]),
+    "inference-files" => InferenceBenchmark.Files(args[1..]),
     _ => Usage(),
 };
 
@@ -26,6 +27,7 @@ static int Usage()
     Console.Error.WriteLine("       KnowledgeGraph.Benchmarks corpus-cost --data <shared data folder> [--mode time|big] [--gigabytes 1]");
     Console.Error.WriteLine("       KnowledgeGraph.Benchmarks inference-data --data <shared data folder> --out <folder> [--copies N]");
     Console.Error.WriteLine("       KnowledgeGraph.Benchmarks inference-matching --concepts <folder> --documents <folder> [--runs N]");
+    Console.Error.WriteLine("       KnowledgeGraph.Benchmarks inference-files --from <output folder> --to <folder> [--runs N]");
     Console.Error.WriteLine("       KnowledgeGraph.Benchmarks populate --store <folder or s3://bucket/prefix> [--endpoint URL --profile NAME] [--count N] [--environment NAME]");
     return 2;
 }

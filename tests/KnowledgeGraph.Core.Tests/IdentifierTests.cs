@@ -16,6 +16,19 @@ public class IdentifierTests
     public void Generate_matches_the_original_test_vectors(string expected, object?[] args) =>
         Assert.Equal(expected, Identifier.Generate(args));
 
+    /// <summary>The span fast path hashes the same bytes: non-ASCII and astral text, no concept, a text longer than its
+    /// stack buffer, negative and large indices.</summary>
+    [Theory]
+    [InlineData("Forests and woodland", 0, 7, "Q787")]
+    [InlineData("Émissions de CO₂ 🌍 et forêts", 5, 20, null)]
+    [InlineData("", -1, int.MaxValue, "")]
+    [InlineData(null, 3, 900, "Q1")]
+    public void The_span_identifier_is_the_generated_one(string? text, int start, int end, string? concept)
+    {
+        text ??= string.Concat(Enumerable.Repeat("ä long passage of policy text, ", 200));
+        Assert.Equal(Identifier.Generate(text, start, end, concept), Identifier.OfSpan(text, start, end, concept));
+    }
+
     [Fact]
     public void Generate_requires_an_argument() => Assert.Throws<ArgumentException>(() => Identifier.Generate());
 

@@ -145,7 +145,7 @@ public class KeywordClassifierTests
         Assert.Equal(91, withSpans);
     }
 
-    private static IEnumerable<(LabelledPassage Passage, string? ConceptJson)> ReadLegacy(string file)
+    internal static IEnumerable<(LabelledPassage Passage, string? ConceptJson)> ReadLegacy(string file)
     {
         using var doc = JsonDocument.Parse(File.ReadAllText(file));
         foreach (var item in doc.RootElement.EnumerateArray())

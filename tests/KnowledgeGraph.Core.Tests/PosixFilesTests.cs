@@ -28,13 +28,59 @@ public sealed class PosixFilesTests : IDisposable
     }
 
     [Fact]
+    public void Gathers_more_segments_than_one_writev_takes_including_empty_ones_and_slices()
+    {
+        Assert.SkipUnless(PosixFiles.Supported, "Linux only");
+        var source = Enumerable.Range(0, 5000).Select(i => (byte)(i % 249)).ToArray();
+        var segments = Enumerable.Range(0, 2500)
+            .Select(i => i % 7 == 0 ? ReadOnlyMemory<byte>.Empty : source.AsMemory(i, i % 5 + 1))
+            .ToArray();
+        var path = Path.Combine(_folder, "gathered.json");
+        PosixFiles.WriteNew(path, segments);
+        Assert.Equal(segments.SelectMany(s => s.ToArray()).ToArray(), File.ReadAllBytes(path));
+    }
+
+    [Fact]
     public async Task The_output_folder_replaces_files_and_leaves_no_temporary_file()
     {
         var output = new FolderInferenceOutput(_folder);
         await output.WriteAsync("labelled_passages/Q1/abcd2345/doc.json", "first"u8.ToArray(), CancellationToken.None);
         await output.WriteAsync("labelled_passages/Q1/abcd2345/doc.json", "second"u8.ToArray(), CancellationToken.None);
+        await output.FlushAsync(CancellationToken.None);
         Assert.Equal("second"u8.ToArray(), await output.ReadAsync("labelled_passages/Q1/abcd2345/doc.json", CancellationToken.None));
         Assert.Equal(["labelled_passages/Q1/abcd2345/doc.json"], Directory.EnumerateFiles(_folder, "*", SearchOption.AllDirectories)
             .Select(f => Path.GetRelativePath(_folder, f).Replace('\\', '/')));
+    }
+
+    [Fact]
+    public async Task A_failed_write_is_reported_by_the_next_flush_and_stops_the_writes_after_it()
+    {
+        File.WriteAllText(Path.Combine(_folder, "labelled_passages"), "a file where a folder must be");
+        var output = new FolderInferenceOutput(_folder);
+        await output.WriteAsync("aggregated/first.json", "1"u8.ToArray(), CancellationToken.None);
+        await output.WriteAsync("labelled_passages/Q1/abcd2345/doc.json", "2"u8.ToArray(), CancellationToken.None);
+        await output.WriteAsync("aggregated/after.json", "3"u8.ToArray(), CancellationToken.None);
+        var error = await Assert.ThrowsAsync<KgException>(() => output.FlushAsync(CancellationToken.None));
+        Assert.Equal("ResultWriteFailed", error.ErrorId);
+        Assert.Contains("labelled_passages/Q1/abcd2345/doc.json", error.Message);
+        Assert.True(File.Exists(Path.Combine(_folder, "aggregated", "first.json")));
+        Assert.False(File.Exists(Path.Combine(_folder, "aggregated", "after.json")));
+    }
+
+    [Fact]
+    public async Task Many_queued_writes_are_all_done_by_the_flush_in_order()
+    {
+        var output = new FolderInferenceOutput(_folder);
+        var writes = Enumerable.Range(0, 1000).Select(i => output.WriteAsync($"aggregated/d{i % 10}.json", BitConverter.GetBytes(i), CancellationToken.None).AsTask());
+        foreach (var w in writes)
+        {
+            await w;   // four times what the queue holds
+        }
+        await output.FlushAsync(CancellationToken.None);
+        for (var d = 0; d < 10; d++)
+        {
+            Assert.Equal(990 + d, BitConverter.ToInt32(File.ReadAllBytes(Path.Combine(_folder, "aggregated", $"d{d}.json"))));
+        }
+        Assert.Empty(Directory.EnumerateFiles(_folder, "*.kgtmp", SearchOption.AllDirectories));
     }
 }

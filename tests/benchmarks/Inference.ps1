@@ -14,11 +14,15 @@
     in sandbox of a throwaway home, with the embedded store; results go to fresh output folders on the same disk.
 
     Figures:
-    - matching alone (the reference): the 20 keyword classifiers over the same passages in a plain .NET process, no I/O;
+    - matching alone (the reference): the 20 keyword classifiers over the same passages in a plain .NET process, no I/O,
+      each over every passage, then as the run matches them (KeywordScreen, then each on its candidates);
     - end to end: Invoke-KgInference in this pwsh (module imported, one warm-up run first), keyword spec, default
       -ThrottleLimit (1) and -ThrottleLimit 2, median of -Runs runs, each into a fresh output folder: passages x
       classifiers / wall time, every file written included;
     - rerun: the same command again over the finished output folder (everything is up to date), against the first run;
+    - the file system's floor: the last run's files written again into a fresh folder by a plain .NET loop (temporary
+      file and rename, one thread, nothing else), and by the module's writer. Where -WorkFolder is decides it: on this
+      project's VM creating a file costs 20-40 us on tmpfs (/dev/shm) and 40-300 us on the ext4 disk, varying by hour;
     - all 22 classifiers (keyword + learned) once, and its rerun;
     - memory: peak working set of a fresh pwsh running the keyword spec over 1x, 2x and 4x the documents.
 
@@ -48,6 +52,7 @@ foreach ($copies in 1, 2, 4) {
     & dotnet $bench inference-data --data $SharedData --out $WorkFolder --copies $copies
     if ($LASTEXITCODE) { throw "Generating the documents failed ($LASTEXITCODE)." }
 }
+"work folder: $WorkFolder, file system $(& stat -f -c %T $WorkFolder 2>$null)"
 "load average at the start: $((Get-Content /proc/loadavg -ErrorAction SilentlyContinue) -split ' ' | Select-Object -First 3)"
 $documents = Join-Path $WorkFolder 'documents'
 $concepts = Join-Path $WorkFolder 'concepts'
@@ -100,7 +105,14 @@ function Write-Figures([string] $Name, [object[]] $Measured) {
 }
 
 $run = 0
-function New-Output { $script:run++; Join-Path $WorkFolder "out-$script:run" }
+# A fresh output folder per run; the one before is removed first (except the last measured run's, which the reruns
+# use), so that every run meets a file system equally full: on tmpfs, creating files slows down as it fills.
+function New-Output {
+    if ($script:run -gt 0 -and $script:run -ne $script:keep) { Remove-Item (Join-Path $WorkFolder "out-$script:run") -Recurse -Force -ErrorAction Ignore }
+    $script:run++
+    Join-Path $WorkFolder "out-$script:run"
+}
+$keep = 0
 
 $warm = Measure-Inference $keywordSpecs (New-Output)   # warm-up: JIT, regex compilation, first loads
 Write-Figures 'first run in the session (JIT, patterns compiled), 20 keyword classifiers, -ThrottleLimit 1' @($warm)
@@ -108,6 +120,7 @@ foreach ($throttle in 1, 2) {
     $measured = foreach ($i in 1..$Runs) { Measure-Inference $keywordSpecs (New-Output) -Extra @{ ThrottleLimit = $throttle } }
     Write-Figures "end to end, 20 keyword classifiers, -ThrottleLimit $throttle" $measured
     $last = Join-Path $WorkFolder "out-$run"
+    $keep = $run
     $reruns = foreach ($i in 1..$Runs) { Measure-Inference $keywordSpecs $last -Extra @{ ThrottleLimit = $throttle } }
     $rerun = @($reruns.Seconds | Sort-Object)[[int][Math]::Floor($Runs / 2)]
     $first = @($measured.Seconds | Sort-Object)[[int][Math]::Floor($Runs / 2)]
@@ -116,6 +129,11 @@ foreach ($throttle in 1, 2) {
     '  breakdown of the median rerun: {0:N3} s in the runner; thread time per phase: {1}' -f $m.RunnerSeconds, $m.Phases
     "load average now: $((Get-Content /proc/loadavg -ErrorAction SilentlyContinue) -split ' ' | Select-Object -First 3)"
 }
+
+# The floor: the last run's files written again on the same file system, by a plain .NET loop and by the module's writer.
+& dotnet $bench inference-files --from (Join-Path $WorkFolder "out-$run") --to (Join-Path $WorkFolder 'files') --runs $Runs
+if ($LASTEXITCODE) { throw "The file-writing reference failed ($LASTEXITCODE)." }
+Remove-Item (Join-Path $WorkFolder 'files') -Recurse -Force
 
 if (-not $KeywordOnly) {
     # The learned models' speed does not depend on how long they trained: a few epochs suffice here. Q787 has no
@@ -174,12 +192,12 @@ foreach ($copies in 1, 2, 4) {
 Import-Module '$ModuleManifest'
 `$rows = Invoke-KgInference -Environment sandbox -DocumentPath '$folder' -SpecPath '$keywordSpecs' -OutputPath '$(New-Output)' -ThrottleLimit 2
 `$p = Get-Process -Id `$PID
-'{0} {1} {2}' -f `$p.PeakWorkingSet64, [GC]::GetGCMemoryInfo().PauseTimePercentage, ((`$rows | Measure-Object -Property Passages -Sum).Sum)
+'{0} {1} {2} {3}' -f `$p.PeakWorkingSet64, [GC]::GetGCMemoryInfo().PauseTimePercentage, ((`$rows | Measure-Object -Property Passages -Sum).Sum), [GC]::GetTotalMemory(`$true)
 "@
     $out = & $pwsh -NoProfile -NonInteractive -Command $script
     if ($LASTEXITCODE) { throw "The memory run over $count documents failed." }
-    $peak, $pause, $classified = "$out".Trim() -split ' '
-    'memory, {0:N0} documents ({1:N0} passage-classifications): peak working set {2:N0} MB' -f $count, [long]$classified, ([long]$peak / 1MB)
+    $peak, $pause, $classified, $live = "$out".Trim() -split ' '
+    'memory, {0:N0} documents ({1:N0} passage-classifications): peak working set {2:N0} MB; managed heap still in use after the run (full GC) {3:N0} MB' -f $count, [long]$classified, ([long]$peak / 1MB), ([long]$live / 1MB)
 }
 "machine: $([Environment]::ProcessorCount) cores, $([System.Runtime.InteropServices.RuntimeInformation]::OSDescription), .NET $([Environment]::Version), $(Get-Date -Format 'yyyy-MM-dd HH:mm'), load average at the end: $((Get-Content /proc/loadavg -ErrorAction SilentlyContinue) -split ' ' | Select-Object -First 3)"
 Remove-Item $WorkFolder -Recurse -Force

@@ -8,9 +8,11 @@ $script:Pwsh = Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')
 
 Import-Module $script:ModuleManifest -Force
 
-# A fresh, empty home folder for the module (stores, settings) and the example concepts on the concept path.
+# A fresh, empty home folder for the module (stores, settings) and the example concepts on the concept path; under
+# the suite's $env:KG_TEST_TEMP (Invoke-PesterSuite.ps1 removes it at the end) when set.
 function New-KgTestHome {
-    $path = Join-Path ([System.IO.Path]::GetTempPath()) ("kgtest-" + [guid]::NewGuid().ToString('N').Substring(0, 12))
+    $parent = $env:KG_TEST_TEMP ? $env:KG_TEST_TEMP : [System.IO.Path]::GetTempPath()
+    $path = Join-Path $parent ("kgtest-" + [guid]::NewGuid().ToString('N').Substring(0, 12))
     New-Item -ItemType Directory -Path $path | Out-Null
     $env:KG_HOME = $path
     $env:KG_CONCEPT_PATH = $script:ExampleConcepts

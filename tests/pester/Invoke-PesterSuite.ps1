@@ -29,7 +29,16 @@ $config = New-PesterConfiguration
 $config.Run.Path = $paths
 $config.Run.PassThru = $true
 $config.Output.Verbosity = 'Detailed'
-$result = Invoke-Pester -Configuration $config
+# The tests' home folders (New-KgTestHome) go under one folder that is removed afterwards: each holds a store and an
+# encoder, and a suite makes hundreds of them.
+$env:KG_TEST_TEMP = Join-Path ([IO.Path]::GetTempPath()) ('kgtest-run-' + [guid]::NewGuid().ToString('N').Substring(0, 12))
+New-Item -ItemType Directory $env:KG_TEST_TEMP | Out-Null
+try {
+    $result = Invoke-Pester -Configuration $config
+}
+finally {
+    Remove-Item $env:KG_TEST_TEMP -Recurse -Force -ErrorAction SilentlyContinue
+}
 
 # Pester 5.7.1's NUnit writer stops at the first character XML 1.0 cannot hold (the ESC of a coloured message from a
 # child process or a formatted error), and the report and the run's result are lost. So the report is written here,

@@ -38,6 +38,7 @@ public sealed class KeywordClassifier : IClassifier
         _labellers = [Labeller(concept)];
         (_positiveSensitive, _positiveInsensitive) = BuildPatterns(concept.AllLabels, compiled);
         (_negativeSensitive, _negativeInsensitive) = BuildPatterns(concept.NegativeLabels, compiled);
+        ScreenLabels = FindScreenLabels(concept.AllLabels);
     }
 
     public string Name => "KeywordClassifier";
@@ -59,6 +60,24 @@ public sealed class KeywordClassifier : IClassifier
     }
 
     public IReadOnlyList<Span> Predict(string text) => Predict(text, Timestamp.Now());
+
+    /// <summary>As <see cref="Predict(IReadOnlyList{string})"/>, when only the passages at <paramref name="candidates"/>
+    /// (ascending indices, from a <see cref="KeywordScreen"/>) can hold a match: the others get no spans unread.</summary>
+    public IReadOnlyList<IReadOnlyList<Span>> Predict(IReadOnlyList<string> texts, ReadOnlySpan<int> candidates)
+    {
+        var timestamp = Timestamp.Now();
+        var result = new IReadOnlyList<Span>[texts.Count];
+        Array.Fill(result, []);
+        foreach (var i in candidates)
+        {
+            result[i] = Predict(texts[i], timestamp);
+        }
+        return result;
+    }
+
+    /// <summary>The word runs of each positive label (<see cref="KeywordScreen"/>): every match of the label holds each
+    /// of them as a whole word of the text; null when some label has no word character, so nothing is certain.</summary>
+    internal IReadOnlyList<ScreenLabel>? ScreenLabels { get; }
 
     private IReadOnlyList<Span> Predict(string text, string timestamp)
     {
@@ -142,6 +161,21 @@ public sealed class KeywordClassifier : IClassifier
         return (Compile(sensitive, ignoreCase: false, compiled), Compile(insensitive, ignoreCase: true, compiled));
     }
 
+    private static ScreenLabel[]? FindScreenLabels(IReadOnlyList<string> labels)
+    {
+        var found = new List<ScreenLabel>();
+        foreach (var label in labels.Where(l => CodePoints.PythonStrip(l).Length > 0))
+        {
+            var words = Parts(label).SelectMany(Words.Runs).Distinct(StringComparer.Ordinal).ToArray();
+            if (words.Length == 0)
+            {
+                return null;
+            }
+            found.Add(new ScreenLabel(words, IsCaseSensitive(label)));
+        }
+        return [.. found];
+    }
+
     /// <summary>Case-sensitive when the label has an uppercase letter or any character above U+007F.</summary>
     public static bool IsCaseSensitive(string label)
     {
@@ -157,12 +191,13 @@ public sealed class KeywordClassifier : IClassifier
 
     private static string LabelPattern(string label)
     {
-        var parts = SeparatorSplit.Split(CodePoints.PythonStrip(label))
-            .Where(p => p.Length > 0)
-            .Select(Regex.Escape)
-            .ToArray();
+        var parts = Parts(label).Select(Regex.Escape).ToArray();
         return parts.Length == 1 ? parts[0] : string.Join(Separators + "+", parts);
     }
+
+    /// <summary>A label's words as its pattern matches them: between two parts, any run of separators.</summary>
+    private static IEnumerable<string> Parts(string label) =>
+        SeparatorSplit.Split(CodePoints.PythonStrip(label)).Where(p => p.Length > 0);
 
     private static Regex? Compile(List<string> alternatives, bool ignoreCase, bool compiled)
     {

@@ -292,10 +292,22 @@ public static class ConceptJson
         w.WriteEndObject();
     }
 
-    public static void WriteSpan(Utf8JsonWriter w, Span s)
+    public static void WriteSpan(Utf8JsonWriter w, Span s) => WriteSpan(w, s, default);
+
+    /// <param name="encodedText">The span's text already encoded as a JSON string by a writer with the same options,
+    /// quotes included (a passage's text is the text of every span in it), or empty to encode it here.</param>
+    public static void WriteSpan(Utf8JsonWriter w, Span s, ReadOnlySpan<byte> encodedText)
     {
         w.WriteStartObject();
-        w.WriteString("text", s.Text);
+        if (encodedText.IsEmpty)
+        {
+            w.WriteString("text", s.Text);
+        }
+        else
+        {
+            w.WritePropertyName("text");
+            w.WriteRawValue(encodedText, skipInputValidation: true);
+        }
         w.WriteNumber("start_index", s.StartIndex);
         w.WriteNumber("end_index", s.EndIndex);
         if (s.PredictionProbability is { } p) w.WriteNumber("prediction_probability", p); else w.WriteNull("prediction_probability");

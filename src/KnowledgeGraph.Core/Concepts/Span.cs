@@ -58,7 +58,7 @@ public sealed class Span : IEquatable<Span>
     public IReadOnlyList<string> Timestamps { get; }
 
     /// <summary><c>generate(text, start_index, end_index, concept_id)</c>; labellers do not affect it.</summary>
-    public string Id => _id ??= Identifier.Generate(Text, StartIndex, EndIndex, ConceptId);
+    public string Id => _id ??= Identifier.OfSpan(Text, StartIndex, EndIndex, ConceptId);
 
     public string LabelledText => CodePoints.Substring(Text, StartIndex, EndIndex);
 

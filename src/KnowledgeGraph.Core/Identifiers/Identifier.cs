@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -27,18 +29,45 @@ public static class Identifier
     }
 
     /// <summary>The identifier of an already-concatenated string (the common single-argument case).</summary>
-    public static string FromText(string text)
+    public static string FromText(string text) => FromUtf8(Encoding.UTF8.GetBytes(text));
+
+    /// <summary>A span's identifier, <c>Generate(text, startIndex, endIndex, conceptId)</c>, without the intermediate
+    /// strings: inference identifies every span it writes, and the text is a whole passage.</summary>
+    public static string OfSpan(string text, int startIndex, int endIndex, string? conceptId)
     {
-        var bytes = Encoding.UTF8.GetBytes(text);
+        var concept = conceptId ?? "None";
+        var most = Encoding.UTF8.GetMaxByteCount(text.Length + concept.Length) + 2 * 11;
+        byte[]? rented = null;
+        var buffer = most <= 1024 ? stackalloc byte[1024] : (rented = ArrayPool<byte>.Shared.Rent(most));
+        try
+        {
+            var n = Encoding.UTF8.GetBytes(text, buffer);
+            startIndex.TryFormat(buffer[n..], out var written, default, CultureInfo.InvariantCulture);
+            n += written;
+            endIndex.TryFormat(buffer[n..], out written, default, CultureInfo.InvariantCulture);
+            n += written;
+            n += Encoding.UTF8.GetBytes(concept, buffer[n..]);
+            return FromUtf8(buffer[..n]);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    private static string FromUtf8(ReadOnlySpan<byte> bytes)
+    {
         Span<byte> digest = stackalloc byte[32];
         SHA256.HashData(bytes, digest);
-        return string.Create(Length, digest[..Length].ToArray(), static (chars, d) =>
+        Span<char> chars = stackalloc char[Length];
+        for (var i = 0; i < chars.Length; i++)
         {
-            for (var i = 0; i < chars.Length; i++)
-            {
-                chars[i] = Alphabet[d[i] % Alphabet.Length];
-            }
-        });
+            chars[i] = Alphabet[digest[i] % Alphabet.Length];
+        }
+        return new string(chars);
     }
 
     public static bool IsValid(string? value)

@@ -73,7 +73,8 @@ public sealed record AggregatedDocument
 
     public byte[] ToJson()
     {
-        var buffer = new ArrayBufferWriter<byte>();
+        // Sized for the usual file, so that it is written without growing the buffer again and again.
+        var buffer = new ArrayBufferWriter<byte>(1024 + Header.Classifiers.Count * 320 + TextBlocks.Sum(b => 32 + b.Value.Count * 400));
         using (var w = new Utf8JsonWriter(buffer, JsonValues.Compact))
         {
             w.WriteStartObject();
@@ -184,28 +185,50 @@ public sealed record AggregatedDocument
         {
             throw new JsonException("'classifiers' is not an array");
         }
+        // Every rerun reads this for every document and classifier: plain locals, no dictionaries.
         while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
         {
-            var values = new Dictionary<string, string>(StringComparer.Ordinal);
-            var numbers = new Dictionary<string, int>(StringComparer.Ordinal);
+            string? wikibaseId = null, classifierId = null, registryVersion = null, modelVersion = null, manifest = null, name = null;
+            int passages = 0, positives = 0;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var name = reader.GetString()!;
+                var property = reader.GetString();
                 reader.Read();
-                if (reader.TokenType == JsonTokenType.Number) numbers[name] = reader.GetInt32();
-                else if (reader.TokenType == JsonTokenType.String) values[name] = reader.GetString()!;
-                else reader.Skip();
+                if (reader.TokenType == JsonTokenType.Number)
+                {
+                    switch (property)
+                    {
+                        case "passages": passages = reader.GetInt32(); break;
+                        case "positive_passages": positives = reader.GetInt32(); break;
+                    }
+                }
+                else if (reader.TokenType == JsonTokenType.String)
+                {
+                    switch (property)
+                    {
+                        case "wikibase_id": wikibaseId = reader.GetString(); break;
+                        case "classifier_id": classifierId = reader.GetString(); break;
+                        case "registry_version": registryVersion = reader.GetString(); break;
+                        case "model_version": modelVersion = reader.GetString(); break;
+                        case "manifest_sha256": manifest = reader.GetString(); break;
+                        case "classifier_name": name = reader.GetString(); break;
+                    }
+                }
+                else
+                {
+                    reader.Skip();
+                }
             }
             result.Add(new AggregatedClassifier
             {
-                WikibaseId = values["wikibase_id"],
-                ClassifierId = values["classifier_id"],
-                RegistryVersion = values["registry_version"],
-                ModelVersion = values["model_version"],
-                ManifestSha256 = values["manifest_sha256"],
-                ClassifierName = values["classifier_name"],
-                Passages = numbers.GetValueOrDefault("passages"),
-                PositivePassages = numbers.GetValueOrDefault("positive_passages"),
+                WikibaseId = wikibaseId ?? throw new KeyNotFoundException("wikibase_id"),
+                ClassifierId = classifierId ?? throw new KeyNotFoundException("classifier_id"),
+                RegistryVersion = registryVersion ?? throw new KeyNotFoundException("registry_version"),
+                ModelVersion = modelVersion ?? throw new KeyNotFoundException("model_version"),
+                ManifestSha256 = manifest ?? throw new KeyNotFoundException("manifest_sha256"),
+                ClassifierName = name ?? throw new KeyNotFoundException("classifier_name"),
+                Passages = passages,
+                PositivePassages = positives,
             });
         }
         return result;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Numerics;
 using KnowledgeGraph.Storage;
 
 namespace KnowledgeGraph.Inference;
@@ -36,8 +37,26 @@ public interface IInferenceOutput
 
     Task<byte[]?> ReadAsync(string key, CancellationToken cancellationToken);
 
+    /// <summary>The first <paramref name="length"/> bytes of the object (all of it when shorter; here, the whole object
+    /// unless an output reads less), or null when there is none.</summary>
+    Task<byte[]?> ReadPrefixAsync(string key, int length, CancellationToken cancellationToken) => ReadAsync(key, cancellationToken);
+
     /// <summary>Starts writing <paramref name="data"/> (copied if the write completes later).</summary>
     ValueTask WriteAsync(string key, ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
+
+    /// <summary>Starts writing the <paramref name="segments"/> one after the other as one object. They may be written
+    /// from where they are, so they must not change until <see cref="FlushAsync"/> returns.</summary>
+    ValueTask WriteAsync(string key, IReadOnlyList<ReadOnlyMemory<byte>> segments, CancellationToken cancellationToken)
+    {
+        var data = new byte[segments.Sum(s => s.Length)];
+        var at = 0;
+        foreach (var segment in segments)
+        {
+            segment.CopyTo(data.AsMemory(at));
+            at += segment.Length;
+        }
+        return WriteAsync(key, data, cancellationToken);
+    }
 
     Task FlushAsync(CancellationToken cancellationToken);
 
@@ -47,13 +66,23 @@ public interface IInferenceOutput
 /// <summary>Results in a local folder (an output folder, or an embedded store's folder). A write goes to a temporary
 /// file beside its target, then is renamed over it. Unlike the model store it does not fsync each file: results can
 /// always be computed again, a killed process still leaves only complete files (the kernel keeps what was written),
-/// and on this project's test machines an fsync per file costs more than classifying the file.</summary>
+/// and on this project's test machines an fsync per file costs more than classifying the file.
+/// <para>Writes are queued and done in order by one background thread, so that creating files (kernel time, as much
+/// as all the classifying on this project's machines) overlaps the caller's work instead of adding to it; one thread,
+/// because two creating files in the same file system mostly wait for each other. At most
+/// <see cref="QueuedWrites"/> wait, so memory stays bounded.</para></summary>
 public sealed class FolderInferenceOutput : IInferenceOutput
 {
     private const string TempSuffix = ".kgtmp";
+    private const int QueuedWrites = 64;
     private readonly string _root;
     private readonly TimeSpan _delay;
     private readonly ConcurrentDictionary<string, bool> _folders = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<QueuedWrite> _queue = new();
+    private readonly ConcurrentStack<byte[]>[] _buffers = Enumerable.Range(0, 32).Select(_ => new ConcurrentStack<byte[]>()).ToArray();
+    private readonly SemaphoreSlim _slots = new(QueuedWrites);
+    private int _draining;
+    private KgException? _failed;
     private long _counter;
 
     /// <param name="root">The folder.</param>
@@ -89,11 +118,131 @@ public sealed class FolderInferenceOutput : IInferenceOutput
         }
     }
 
+    public Task<byte[]?> ReadPrefixAsync(string key, int length, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var handle = File.OpenHandle(PathOf(key));
+            var buffer = new byte[(int)Math.Min(length, RandomAccess.GetLength(handle))];
+            var read = 0;
+            while (read < buffer.Length)
+            {
+                var n = RandomAccess.Read(handle, buffer.AsSpan(read), read);
+                if (n == 0)
+                {
+                    break;
+                }
+                read += n;
+            }
+            return Task.FromResult<byte[]?>(read == buffer.Length ? buffer : buffer[..read]);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return Task.FromResult<byte[]?>(null);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new KgException("ResultReadFailed", e is UnauthorizedAccessException ? KgErrorKind.PermissionDenied : KgErrorKind.ReadError,
+                $"Cannot read '{key}' in {_root}: {e.Message}", key, e);
+        }
+    }
+
     public async ValueTask WriteAsync(string key, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
+        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var copy = RentBuffer(data.Length);
+        data.CopyTo(copy);
+        Enqueue(new QueuedWrite(key, copy, data.Length, null, null, cancellationToken));
+    }
+
+    /// <summary>Written with one writev from the segments themselves (where the platform has it), not copied.</summary>
+    public async ValueTask WriteAsync(string key, IReadOnlyList<ReadOnlyMemory<byte>> segments, CancellationToken cancellationToken)
+    {
+        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        Enqueue(new QueuedWrite(key, null, 0, segments, null, cancellationToken));
+    }
+
+    /// <summary>Waits for the writes queued so far (the queue is in order, so a marker reached means all before it are
+    /// done) and throws the first that failed.</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Enqueue(new QueuedWrite(null, null, 0, null, done, cancellationToken));
+        await done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (Volatile.Read(ref _failed) is { } failed)
+        {
+            throw failed;
+        }
+    }
+
+    private void Enqueue(QueuedWrite write)
+    {
+        _queue.Enqueue(write);
+        if (Interlocked.CompareExchange(ref _draining, 1, 0) == 0)
+        {
+            _ = Task.Run(Drain);
+        }
+    }
+
+    private void Drain()
+    {
+        while (true)
+        {
+            while (_queue.TryDequeue(out var write))
+            {
+                if (write.Flushed is { } flushed)
+                {
+                    flushed.TrySetResult();
+                    continue;
+                }
+                try
+                {
+                    // After a failure or a cancellation nothing more is written: the run is stopping.
+                    if (Volatile.Read(ref _failed) is null && !write.CancellationToken.IsCancellationRequested)
+                    {
+                        WriteNow(write);
+                    }
+                }
+                catch (KgException e)
+                {
+                    Interlocked.CompareExchange(ref _failed, e, null);
+                }
+                finally
+                {
+                    if (write.Data is { } buffer)
+                    {
+                        ReturnBuffer(buffer);
+                    }
+                    _slots.Release();
+                }
+            }
+            Volatile.Write(ref _draining, 0);
+            // A write queued after the last TryDequeue but before the flag was cleared found the drain running: take it.
+            if (_queue.IsEmpty || Interlocked.CompareExchange(ref _draining, 1, 0) != 0)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>A buffer of at least <paramref name="length"/> bytes, by powers of two, from those the queue has used.
+    /// Not the shared array pool: it keeps only a few arrays per size, and a queue returns many at once on another
+    /// thread, so most would be dropped and allocated again.</summary>
+    private byte[] RentBuffer(int length)
+    {
+        var size = Math.Max(4096, (int)BitOperations.RoundUpToPowerOf2((uint)length));
+        return _buffers[BitOperations.Log2((uint)size)].TryPop(out var buffer) ? buffer : new byte[size];
+    }
+
+    // At most one buffer per slot exists, so the pool never holds more than QueuedWrites.
+    private void ReturnBuffer(byte[] buffer) => _buffers[BitOperations.Log2((uint)buffer.Length)].Push(buffer);
+
+    private void WriteNow(QueuedWrite write)
+    {
+        var key = write.Key!;
         if (_delay > TimeSpan.Zero)
         {
-            await Task.Delay(_delay, cancellationToken).ConfigureAwait(false);
+            Thread.Sleep(_delay);
         }
         var path = PathOf(key);
         var folder = Path.GetDirectoryName(path)!;
@@ -107,14 +256,28 @@ public sealed class FolderInferenceOutput : IInferenceOutput
             }
             if (PosixFiles.Supported)
             {
-                PosixFiles.WriteNew(temp, data.Span);
+                if (write.Segments is { } segments)
+                {
+                    PosixFiles.WriteNew(temp, segments);
+                }
+                else
+                {
+                    PosixFiles.WriteNew(temp, write.Data.AsSpan(0, write.Length));
+                }
                 PosixFiles.Rename(temp, path);
             }
             else
             {
                 using (var handle = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
                 {
-                    RandomAccess.Write(handle, data.Span, 0);
+                    if (write.Segments is { } segments)
+                    {
+                        RandomAccess.Write(handle, segments, 0);
+                    }
+                    else
+                    {
+                        RandomAccess.Write(handle, write.Data.AsSpan(0, write.Length), 0);
+                    }
                 }
                 File.Move(temp, path, overwrite: true);
             }
@@ -127,7 +290,10 @@ public sealed class FolderInferenceOutput : IInferenceOutput
         }
     }
 
-    public Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>A file to write (<see cref="Key"/>: the first <see cref="Length"/> bytes of a pooled <see cref="Data"/>,
+    /// or the caller's <see cref="Segments"/>), or a flush's marker (<see cref="Flushed"/>).</summary>
+    private sealed record QueuedWrite(string? Key, byte[]? Data, int Length, IReadOnlyList<ReadOnlyMemory<byte>>? Segments,
+        TaskCompletionSource? Flushed, CancellationToken CancellationToken);
 
     public Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken cancellationToken)
     {

@@ -1,8 +1,6 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using KnowledgeGraph.Classification;
 using KnowledgeGraph.Concepts;
 using KnowledgeGraph.Lifecycle;
@@ -41,8 +39,9 @@ public sealed record InferenceOptions
 /// <item>Each classifier with work classifies all its passages of the batch in one call (a learned model's worker
 /// gets them in batches), then writes one labelled-passages file per document; classifiers run in parallel up to the
 /// throttle limit.</item>
-/// <item>Once those files are stored, each document's aggregated file is written: it is the record that the
-/// document is done, so a killed run leaves work to redo, never a document recorded as done without its files.</item>
+/// <item>Each document's aggregated file is built meanwhile and written once those files are stored: it is the record
+/// that the document is done, so a killed run leaves work to redo, never a document recorded as done without its
+/// files. The writes of the aggregated files overlap the next batch.</item>
 /// </list></summary>
 public sealed class InferenceRunner(IInferenceOutput output, InferenceClassifierLoader load, InferenceOptions options)
 {
@@ -72,17 +71,31 @@ public sealed class InferenceRunner(IInferenceOutput output, InferenceClassifier
                 cancellationToken.ThrowIfCancellationRequested();
                 var prepared = await ParallelWork.MapAsync(batch, Degree, (d, ct) => PrepareAsync(run, d, ct), cancellationToken).ConfigureAwait(false);
                 var work = new Batch(prepared.Where(d => d.Parsed is not null && d.Pending.Count > 0).ToArray());
+                await ScreenAsync(run, work, cancellationToken).ConfigureAwait(false);
                 // Longest first (by the last batch's time): the classifiers' costs differ tenfold, and a slow one
                 // started last would leave the other threads idle.
                 var order = run.Runnable.OrderByDescending(s => s.LastSeconds).ToArray();
                 await ParallelWork.MapAsync(order, options.ThrottleLimit, (s, ct) => ClassifyAsync(run, s, work, ct), cancellationToken).ConfigureAwait(false);
+                // The aggregated files are built while the labelled-passages files are still being written, and
+                // written once those are stored; they are flushed with the next batch's files, or at the end.
+                var records = await ParallelWork.MapAsync(prepared, Degree, (d, ct) => RecordAsync(run, d, ct), cancellationToken).ConfigureAwait(false);
                 await output.FlushAsync(cancellationToken).ConfigureAwait(false);
-                await ParallelWork.MapAsync(prepared, Degree, (d, ct) => RecordAsync(run, d, ct), cancellationToken).ConfigureAwait(false);
-                await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+                for (var i = 0; i < prepared.Length; i++)
+                {
+                    if (records[i] is { } json)
+                    {
+                        var t = Stopwatch.GetTimestamp();
+                        // The bytes are this document's alone: written from where they are.
+                        await output.WriteAsync(InferenceLayout.AggregatedKey(prepared[i].File.Id), new ReadOnlyMemory<byte>[] { json }, cancellationToken).ConfigureAwait(false);
+                        run.Phases.Add(Phase.Write, t);
+                        Interlocked.Increment(ref run.FilesWritten);
+                    }
+                }
                 run.Done += batch.Count;
                 run.Batch = 0;
                 ReportProgress(run);
             }
+            await output.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -107,6 +120,10 @@ public sealed class InferenceRunner(IInferenceOutput output, InferenceClassifier
             Phases = run.Phases.ToSeconds(),
         };
     }
+
+    /// <summary>How much of an aggregated file is read first to decide what is done: room for its header when it lists
+    /// the run's classifiers (about 330 bytes each); a longer header is read whole after.</summary>
+    private static int HeaderBytes(Run run) => 4096 + 512 * run.States.Length;
 
     private int Degree => Math.Max(options.ThrottleLimit, output.Parallelism);
 
@@ -157,8 +174,17 @@ public sealed class InferenceRunner(IInferenceOutput output, InferenceClassifier
             t = run.Phases.Add(Phase.Read, t);
             document.ContentSha256 = DocumentReader.ContentSha256(content);
             t = run.Phases.Add(Phase.Hash, t);
-            var previousJson = await output.ReadAsync(InferenceLayout.AggregatedKey(file.Id), cancellationToken).ConfigureAwait(false);
+            // The header comes first in the file: its start is enough, unless the header is longer.
+            var key = InferenceLayout.AggregatedKey(file.Id);
+            var headerBytes = HeaderBytes(run);
+            var previousJson = await output.ReadPrefixAsync(key, headerBytes, cancellationToken).ConfigureAwait(false);
             var previous = previousJson is null ? null : AggregatedDocument.ReadHeader(previousJson);
+            if (previous is null && previousJson?.Length == headerBytes)
+            {
+                previousJson = await output.ReadAsync(key, cancellationToken).ConfigureAwait(false);
+                previous = previousJson is null ? null : AggregatedDocument.ReadHeader(previousJson);
+            }
+            document.PreviousComplete = previousJson is null || previousJson.Length < headerBytes;
             run.Phases.Add(Phase.UpToDateCheck, t);
             if (previous is not null && previous.ContentSha256 == document.ContentSha256)
             {
@@ -258,43 +284,75 @@ public sealed class InferenceRunner(IInferenceOutput output, InferenceClassifier
         try
         {
             var classifier = await state.LoadAsync(load, cancellationToken).ConfigureAwait(false);
-            var texts = TextsOf(batch, documents);
+            var all = documents.Length == batch.Parsed.Count;
+            var texts = all ? batch.Texts.Value : TextsOf(documents);
             var matchStart = Stopwatch.GetTimestamp();
-            spans = texts.Length == 0 ? [] : classifier.Predict(texts);
+            spans = texts.Length == 0 ? []
+                : all && classifier is KeywordClassifier keyword && batch.Candidates.TryGetValue(state, out var candidates) ? keyword.Predict(texts, candidates)
+                : classifier.Predict(texts);
             run.Phases.Add(Phase.Match, matchStart);
             Validate(state, spans, texts.Length);
         }
         catch (KgException e)
         {
-            state.Fail(e);
-            run.Progress?.Report(WorkProgress.Warn($"{state.Classifier} failed and stops for this run: {e.Message}"));
+            Fail(run, state, e);
             return false;
         }
 
-        // One buffer per concurrent classifier, reused: a file is encoded, written, then the next one replaces it.
-        var buffer = run.Buffers.TryTake(out var pooled) ? pooled : new ArrayBufferWriter<byte>(1 << 16);
-        using var spanWriter = new Utf8JsonWriter(buffer, JsonValues.Compact);
-        try
-        {
-            await WriteAsync(run, state, documents, spans, buffer, spanWriter, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            buffer.ResetWrittenCount();
-            run.Buffers.Add(buffer);
-        }
+        await WriteAsync(run, state, documents, spans, cancellationToken).ConfigureAwait(false);
         state.LastSeconds = clock.Elapsed.TotalSeconds;
         return true;
     }
 
-    /// <summary>The passages of <paramref name="documents"/>, in order: the batch's shared array when they are all of its
-    /// parsed documents (the usual case), else a new one.</summary>
-    private static string[] TextsOf(Batch batch, IReadOnlyList<Document> documents)
+    private static void Fail(Run run, ClassifierState state, KgException e)
     {
-        if (documents.Count == batch.Parsed.Count)
+        state.Fail(e);
+        run.Progress?.Report(WorkProgress.Warn($"{state.Classifier} failed and stops for this run: {e.Message}"));
+    }
+
+    /// <summary>The keyword classifiers are screened together (<see cref="KeywordScreen"/>): at the first batch with
+    /// work they are loaded, then for each batch one pass over its passages finds which ones each must look at. With
+    /// one keyword classifier there is nothing to share, so it runs alone.</summary>
+    private async Task ScreenAsync(Run run, Batch batch, CancellationToken cancellationToken)
+    {
+        if (batch.Parsed.Count == 0)
         {
-            return batch.Texts.Value;
+            return;
         }
+        if (run.Screened is null)
+        {
+            var keyword = run.Runnable.Where(s => !s.Classifier.IsLearned).ToArray();
+            await ParallelWork.MapAsync(keyword, Degree, async (s, ct) =>
+            {
+                try
+                {
+                    return await s.LoadAsync(load, ct).ConfigureAwait(false);
+                }
+                catch (KgException e)
+                {
+                    Fail(run, s, e);
+                    return null;
+                }
+            }, cancellationToken).ConfigureAwait(false);
+            run.Screened = keyword.Where(s => s.Loaded is KeywordClassifier).ToArray();
+            run.Screen = run.Screened.Length > 1 ? new KeywordScreen(run.Screened.Select(s => (KeywordClassifier)s.Loaded!).ToArray()) : null;
+        }
+        if (run.Screen is null)
+        {
+            return;
+        }
+        var t = Stopwatch.GetTimestamp();
+        var candidates = run.Screen.Candidates(batch.Texts.Value);
+        for (var i = 0; i < run.Screened.Length; i++)
+        {
+            batch.Candidates[run.Screened[i]] = candidates[i];
+        }
+        run.Phases.Add(Phase.Screen, t);
+    }
+
+    /// <summary>The passages of <paramref name="documents"/>, in order.</summary>
+    private static string[] TextsOf(IReadOnlyList<Document> documents)
+    {
         var texts = new string[documents.Sum(d => d.Parsed!.Passages.Count)];
         var t = 0;
         foreach (var d in documents)
@@ -307,17 +365,18 @@ public sealed class InferenceRunner(IInferenceOutput output, InferenceClassifier
         return texts;
     }
 
+    /// <summary>One labelled-passages file per document. Its segments point into the batch's encoders and the
+    /// classifier's concept, which live until the batch is flushed.</summary>
     private async Task WriteAsync(Run run, ClassifierState state, IReadOnlyList<Document> documents, IReadOnlyList<IReadOnlyList<Span>> spans,
-        ArrayBufferWriter<byte> buffer, Utf8JsonWriter spanWriter, CancellationToken cancellationToken)
+        CancellationToken cancellationToken)
     {
         var offset = 0;
         foreach (var d in documents)
         {
             var t = Stopwatch.GetTimestamp();
-            buffer.ResetWrittenCount();
-            d.Encoder!.Write(buffer, spans, offset, state.ConceptMetadata, spanWriter);
+            var segments = d.Encoder!.Segments(spans, offset, state.ConceptMetadata);
             t = run.Phases.Add(Phase.Encode, t);
-            await output.WriteAsync(InferenceLayout.PassagesKey(state.Classifier.WikibaseId, state.Classifier.ClassifierId, d.File.Id), buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+            await output.WriteAsync(InferenceLayout.PassagesKey(state.Classifier.WikibaseId, state.Classifier.ClassifierId, d.File.Id), segments, cancellationToken).ConfigureAwait(false);
             run.Phases.Add(Phase.Write, t);
             Interlocked.Increment(ref run.FilesWritten);
             var count = d.Parsed!.Passages.Count;
@@ -342,10 +401,12 @@ public sealed class InferenceRunner(IInferenceOutput output, InferenceClassifier
             throw new KgException("InvalidPrediction", KgErrorKind.InvalidData,
                 $"{state.Classifier} returned predictions for {spans.Count} passages, not {expected}.", state.Classifier.ToString());
         }
-        foreach (var list in spans)
+        for (var i = 0; i < spans.Count; i++)
         {
-            foreach (var span in list)
+            var list = spans[i];
+            for (var j = 0; j < list.Count; j++)
             {
+                var span = list[j];
                 if (span.Labellers.Count == 0 || span.Timestamps.Count != span.Labellers.Count)
                 {
                     throw new KgException("InvalidPrediction", KgErrorKind.InvalidData,
@@ -358,11 +419,12 @@ public sealed class InferenceRunner(IInferenceOutput output, InferenceClassifier
 
     // ---------------------------------------------------------------- 3. record the document as done
 
-    private async Task<bool> RecordAsync(Run run, Document document, CancellationToken cancellationToken)
+    /// <summary>The document's aggregated file, or null when there is none to write.</summary>
+    private async Task<byte[]?> RecordAsync(Run run, Document document, CancellationToken cancellationToken)
     {
         if (document.Failed || (document.NoOp && !document.Outdated))
         {
-            return false;
+            return null;
         }
         if (document.Results.IsEmpty)
         {
@@ -386,17 +448,20 @@ public sealed class InferenceRunner(IInferenceOutput output, InferenceClassifier
         var unchanged = document.Results.IsEmpty && document.Previous is not null && entries.SequenceEqual(document.Previous.Classifiers);
         if (unchanged || (entries.Length == 0 && document.Previous is null && !document.Outdated))
         {
-            return false;
+            return null;
+        }
+        if (document.PreviousJson is not null && !document.PreviousComplete)
+        {
+            // Earlier mentions may be kept: they are in the text blocks, after the header read so far.
+            document.PreviousJson = await output.ReadAsync(InferenceLayout.AggregatedKey(document.File.Id), cancellationToken).ConfigureAwait(false);
+            document.PreviousComplete = true;
         }
         var t = Stopwatch.GetTimestamp();
         var aggregated = Aggregate(run, document, entries, listed.Where(x => !document.Results.Keys.Any(k => k.Classifier.ClassifierId == x.Entry.ClassifierId))
             .ToDictionary(x => x.Entry.ClassifierId, x => x.Relabel ? x.Entry.RegistryVersion : null, StringComparer.Ordinal));
         var json = aggregated.ToJson();
-        t = run.Phases.Add(Phase.Aggregate, t);
-        await output.WriteAsync(InferenceLayout.AggregatedKey(document.File.Id), json, cancellationToken).ConfigureAwait(false);
-        run.Phases.Add(Phase.Write, t);
-        Interlocked.Increment(ref run.FilesWritten);
-        return true;
+        run.Phases.Add(Phase.Aggregate, t);
+        return json;
     }
 
     /// <summary>Earlier results of this document that stay although nothing ran for them now: of classifiers that are
@@ -498,9 +563,11 @@ public sealed class InferenceRunner(IInferenceOutput output, InferenceClassifier
         public ClassifierState[] Runnable { get; } = states.Where(s => s.NotRunReason is null).ToArray();
         public IProgress<WorkProgress>? Progress => progress;
         public ConcurrentQueue<KgException> DocumentErrors { get; } = new();
-        public ConcurrentBag<ArrayBufferWriter<byte>> Buffers { get; } = [];
         public Stopwatch Clock { get; } = Stopwatch.StartNew();
         public PhaseTimes Phases { get; } = new();
+        /// <summary>The keyword classifiers screened together, once loaded (null before the first batch with work).</summary>
+        public ClassifierState[]? Screened { get; set; }
+        public KeywordScreen? Screen { get; set; }
         public int Total;
         public int Done;
         public int Batch;
@@ -517,6 +584,8 @@ public sealed class InferenceRunner(IInferenceOutput output, InferenceClassifier
     {
         public IReadOnlyList<Document> Parsed => parsed;
         public Lazy<string[]> Texts { get; } = new(() => parsed.SelectMany(d => d.Parsed!.Passages.Select(p => p.Text)).ToArray());
+        /// <summary>Per screened keyword classifier, the indices in <see cref="Texts"/> it must look at.</summary>
+        public Dictionary<ClassifierState, int[]> Candidates { get; } = [];
     }
 
     private sealed class Document(DocumentFile file)
@@ -525,6 +594,8 @@ public sealed class InferenceRunner(IInferenceOutput output, InferenceClassifier
         public string? ContentSha256 { get; set; }
         public AggregatedHeader? Previous { get; set; }
         public byte[]? PreviousJson { get; set; }
+        /// <summary>Whether <see cref="PreviousJson"/> is the whole file, not only its start.</summary>
+        public bool PreviousComplete { get; set; }
         public InferenceDocument? Parsed { get; set; }
         public LabelledPassageEncoder? Encoder { get; set; }
         public bool Failed { get; set; }
@@ -644,6 +715,8 @@ public enum Phase
     UpToDateCheck,
     /// <summary>Parsing the documents into passages.</summary>
     Parse,
+    /// <summary>Finding which passages each keyword classifier must look at (<see cref="KeywordScreen"/>).</summary>
+    Screen,
     /// <summary>The classifiers' predictions.</summary>
     Match,
     /// <summary>Encoding the labelled-passages files.</summary>
