@@ -67,10 +67,12 @@ public sealed class PosixFilesTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_folder, "aggregated", "after.json")));
     }
 
-    [Fact]
-    public async Task Many_queued_writes_are_all_done_by_the_flush_in_order()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public async Task Many_queued_writes_are_all_done_by_the_flush_in_order(int writers)
     {
-        var output = new FolderInferenceOutput(_folder);
+        var output = new FolderInferenceOutput(_folder, writers: writers);
         var writes = Enumerable.Range(0, 1000).Select(i => output.WriteAsync($"aggregated/d{i % 10}.json", BitConverter.GetBytes(i), CancellationToken.None).AsTask());
         foreach (var w in writes)
         {

@@ -26,7 +26,8 @@ public sealed class KeywordClassifier : IClassifier
     private readonly Regex? _positiveInsensitive;
     private readonly Regex? _negativeSensitive;
     private readonly Regex? _negativeInsensitive;
-    private readonly string[] _labellers;
+    // Shared by every span (immutable lists, so a span keeps them without copying).
+    private readonly ValueList<string> _labellers;
 
     /// <param name="concept">The concept whose labels to match.</param>
     /// <param name="compiled">Compile the patterns to IL: slower to build, faster to run (false for short-lived matchers).</param>
@@ -35,7 +36,7 @@ public sealed class KeywordClassifier : IClassifier
         ArgumentNullException.ThrowIfNull(concept);
         Concept = concept;
         Id = Identifier.Generate(Name, concept.Id);
-        _labellers = [Labeller(concept)];
+        _labellers = new ValueList<string>([Labeller(concept)]);
         (_positiveSensitive, _positiveInsensitive) = BuildPatterns(concept.AllLabels, compiled);
         (_negativeSensitive, _negativeInsensitive) = BuildPatterns(concept.NegativeLabels, compiled);
         ScreenLabels = FindScreenLabels(concept.AllLabels);
@@ -50,27 +51,30 @@ public sealed class KeywordClassifier : IClassifier
 
     public IReadOnlyList<IReadOnlyList<Span>> Predict(IReadOnlyList<string> texts)
     {
-        var timestamp = Timestamp.Now();
+        var stamps = Stamp();
         var result = new IReadOnlyList<Span>[texts.Count];
         for (var i = 0; i < texts.Count; i++)
         {
-            result[i] = Predict(texts[i], timestamp);
+            result[i] = Predict(texts[i], stamps);
         }
         return result;
     }
 
-    public IReadOnlyList<Span> Predict(string text) => Predict(text, Timestamp.Now());
+    public IReadOnlyList<Span> Predict(string text) => Predict(text, Stamp());
+
+    /// <summary>The timestamps of the spans of one prediction call: one, now.</summary>
+    private static ValueList<string> Stamp() => new([Timestamp.Now()]);
 
     /// <summary>As <see cref="Predict(IReadOnlyList{string})"/>, when only the passages at <paramref name="candidates"/>
     /// (ascending indices, from a <see cref="KeywordScreen"/>) can hold a match: the others get no spans unread.</summary>
     public IReadOnlyList<IReadOnlyList<Span>> Predict(IReadOnlyList<string> texts, ReadOnlySpan<int> candidates)
     {
-        var timestamp = Timestamp.Now();
+        var stamps = Stamp();
         var result = new IReadOnlyList<Span>[texts.Count];
         Array.Fill(result, []);
         foreach (var i in candidates)
         {
-            result[i] = Predict(texts[i], timestamp);
+            result[i] = Predict(texts[i], stamps);
         }
         return result;
     }
@@ -79,7 +83,7 @@ public sealed class KeywordClassifier : IClassifier
     /// of them as a whole word of the text; null when some label has no word character, so nothing is certain.</summary>
     internal IReadOnlyList<ScreenLabel>? ScreenLabels { get; }
 
-    private IReadOnlyList<Span> Predict(string text, string timestamp)
+    private IReadOnlyList<Span> Predict(string text, ValueList<string> stamps)
     {
         var positives = Merge(Find(text, _positiveSensitive, _positiveInsensitive));
         if (positives.Count == 0)
@@ -87,7 +91,6 @@ public sealed class KeywordClassifier : IClassifier
             return [];
         }
         var negatives = Merge(Find(text, _negativeSensitive, _negativeInsensitive));
-        var stamps = new[] { timestamp };
         var surrogates = CodePoints.HasSurrogates(text);
         var spans = new List<Span>(positives.Count);
         foreach (var (start, end) in positives)

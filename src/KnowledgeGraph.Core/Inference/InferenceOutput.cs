@@ -67,10 +67,10 @@ public interface IInferenceOutput
 /// file beside its target, then is renamed over it. Unlike the model store it does not fsync each file: results can
 /// always be computed again, a killed process still leaves only complete files (the kernel keeps what was written),
 /// and on this project's test machines an fsync per file costs more than classifying the file.
-/// <para>Writes are queued and done in order by one background thread, so that creating files (kernel time, as much
-/// as all the classifying on this project's machines) overlaps the caller's work instead of adding to it; one thread,
-/// because two creating files in the same file system mostly wait for each other. At most
-/// <see cref="QueuedWrites"/> wait, so memory stays bounded.</para></summary>
+/// <para>Writes are queued and done by background threads (<c>writers</c>, one by default; each takes the writes of
+/// its share of the keys, in order), so that creating files (kernel time, as much as all the classifying on this project's machines)
+/// overlaps the caller's work instead of adding to it. At most <see cref="QueuedWrites"/> per writer wait, so memory
+/// stays bounded.</para></summary>
 public sealed class FolderInferenceOutput : IInferenceOutput
 {
     private const string TempSuffix = ".kgtmp";
@@ -78,24 +78,26 @@ public sealed class FolderInferenceOutput : IInferenceOutput
     private readonly string _root;
     private readonly TimeSpan _delay;
     private readonly ConcurrentDictionary<string, bool> _folders = new(StringComparer.Ordinal);
-    private readonly ConcurrentQueue<QueuedWrite> _queue = new();
     private readonly ConcurrentStack<byte[]>[] _buffers = Enumerable.Range(0, 32).Select(_ => new ConcurrentStack<byte[]>()).ToArray();
-    private readonly SemaphoreSlim _slots = new(QueuedWrites);
-    private int _draining;
+    private readonly WriteLane[] _lanes;
+    private readonly SemaphoreSlim _slots;
     private KgException? _failed;
     private long _counter;
 
     /// <param name="root">The folder.</param>
     /// <param name="writeDelay">A test hook: every write waits this long first (<see cref="DelayedObjectStore"/>).</param>
-    public FolderInferenceOutput(string root, TimeSpan writeDelay = default)
+    /// <param name="writers">How many threads write.</param>
+    public FolderInferenceOutput(string root, TimeSpan writeDelay = default, int writers = 1)
     {
         _root = Path.GetFullPath(root);
         _delay = writeDelay;
+        _lanes = Enumerable.Range(0, Math.Max(1, writers)).Select(_ => new WriteLane(this)).ToArray();
+        _slots = new SemaphoreSlim(QueuedWrites * _lanes.Length);
     }
 
     /// <summary>An output folder honouring <c>$env:KG_TEST_WRITE_DELAY_MS</c>, as the stores do.</summary>
-    public static FolderInferenceOutput WithTestDelay(string root) =>
-        new(root, int.TryParse(Environment.GetEnvironmentVariable(DelayedObjectStore.Variable), out var ms) && ms > 0 ? TimeSpan.FromMilliseconds(ms) : default);
+    public static FolderInferenceOutput WithTestDelay(string root, int writers = 1) =>
+        new(root, int.TryParse(Environment.GetEnvironmentVariable(DelayedObjectStore.Variable), out var ms) && ms > 0 ? TimeSpan.FromMilliseconds(ms) : default, writers);
 
     public string Location => _root;
 
@@ -162,65 +164,86 @@ public sealed class FolderInferenceOutput : IInferenceOutput
         Enqueue(new QueuedWrite(key, null, 0, segments, null, cancellationToken));
     }
 
-    /// <summary>Waits for the writes queued so far (the queue is in order, so a marker reached means all before it are
-    /// done) and throws the first that failed.</summary>
+    /// <summary>Waits for the writes queued so far (each writer's queue is in order, so a marker reached in every one
+    /// means all before them are done) and throws the first that failed.</summary>
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Enqueue(new QueuedWrite(null, null, 0, null, done, cancellationToken));
-        await done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var markers = new Task[_lanes.Length];
+        for (var i = 0; i < _lanes.Length; i++)
+        {
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _lanes[i].Enqueue(new QueuedWrite(null, null, 0, null, done, cancellationToken));
+            markers[i] = done.Task;
+        }
+        await Task.WhenAll(markers).WaitAsync(cancellationToken).ConfigureAwait(false);
         if (Volatile.Read(ref _failed) is { } failed)
         {
             throw failed;
         }
     }
 
-    private void Enqueue(QueuedWrite write)
+    // By key: writes of one key stay in order, in one writer's queue.
+    private void Enqueue(QueuedWrite write) => _lanes[(int)((uint)StringComparer.Ordinal.GetHashCode(write.Key!) % (uint)_lanes.Length)].Enqueue(write);
+
+    /// <summary>One write, on a writer's thread.</summary>
+    private void Process(QueuedWrite write)
     {
-        _queue.Enqueue(write);
-        if (Interlocked.CompareExchange(ref _draining, 1, 0) == 0)
+        if (write.Flushed is { } flushed)
         {
-            _ = Task.Run(Drain);
+            flushed.TrySetResult();
+            return;
+        }
+        try
+        {
+            // After a failure or a cancellation nothing more is written: the run is stopping.
+            if (Volatile.Read(ref _failed) is null && !write.CancellationToken.IsCancellationRequested)
+            {
+                WriteNow(write);
+            }
+        }
+        catch (KgException e)
+        {
+            Interlocked.CompareExchange(ref _failed, e, null);
+        }
+        finally
+        {
+            if (write.Data is { } buffer)
+            {
+                ReturnBuffer(buffer);
+            }
+            _slots.Release();
         }
     }
 
-    private void Drain()
+    /// <summary>A writer: a queue, and a thread-pool thread draining it while it has work.</summary>
+    private sealed class WriteLane(FolderInferenceOutput output)
     {
-        while (true)
+        private readonly ConcurrentQueue<QueuedWrite> _queue = new();
+        private int _draining;
+
+        public void Enqueue(QueuedWrite write)
         {
-            while (_queue.TryDequeue(out var write))
+            _queue.Enqueue(write);
+            if (Interlocked.CompareExchange(ref _draining, 1, 0) == 0)
             {
-                if (write.Flushed is { } flushed)
-                {
-                    flushed.TrySetResult();
-                    continue;
-                }
-                try
-                {
-                    // After a failure or a cancellation nothing more is written: the run is stopping.
-                    if (Volatile.Read(ref _failed) is null && !write.CancellationToken.IsCancellationRequested)
-                    {
-                        WriteNow(write);
-                    }
-                }
-                catch (KgException e)
-                {
-                    Interlocked.CompareExchange(ref _failed, e, null);
-                }
-                finally
-                {
-                    if (write.Data is { } buffer)
-                    {
-                        ReturnBuffer(buffer);
-                    }
-                    _slots.Release();
-                }
+                _ = Task.Run(Drain);
             }
-            Volatile.Write(ref _draining, 0);
-            // A write queued after the last TryDequeue but before the flag was cleared found the drain running: take it.
-            if (_queue.IsEmpty || Interlocked.CompareExchange(ref _draining, 1, 0) != 0)
+        }
+
+        private void Drain()
+        {
+            while (true)
             {
-                return;
+                while (_queue.TryDequeue(out var write))
+                {
+                    output.Process(write);
+                }
+                Volatile.Write(ref _draining, 0);
+                // A write queued after the last TryDequeue but before the flag was cleared found the drain running: take it.
+                if (_queue.IsEmpty || Interlocked.CompareExchange(ref _draining, 1, 0) != 0)
+                {
+                    return;
+                }
             }
         }
     }
@@ -234,7 +257,7 @@ public sealed class FolderInferenceOutput : IInferenceOutput
         return _buffers[BitOperations.Log2((uint)size)].TryPop(out var buffer) ? buffer : new byte[size];
     }
 
-    // At most one buffer per slot exists, so the pool never holds more than QueuedWrites.
+    // At most one buffer per slot exists, so the pool never holds more than there are slots.
     private void ReturnBuffer(byte[] buffer) => _buffers[BitOperations.Log2((uint)buffer.Length)].Push(buffer);
 
     private void WriteNow(QueuedWrite write)

@@ -56,7 +56,7 @@ public sealed class InvokeKgInferenceCommand : ScheduledCmdlet
     [Parameter]
     public SwitchParameter AllowCpu { get; set; }
 
-    /// <summary>How many classifiers run at once.</summary>
+    /// <summary>How many classifiers run at once (and, for results in a folder, how many threads write them).</summary>
     [Parameter]
     [ValidateRange(1, 64)]
     public int ThrottleLimit { get; set; } = 1;
@@ -113,8 +113,10 @@ public sealed class InvokeKgInferenceCommand : ScheduledCmdlet
             specText = FileText.ReadAll(specFile, "spec file");
             specs = Dependencies.Infrastructure.SpecParser.Parse(specText, specFile);
             store = StoreFor(Environment);
-            output = OutputPath is not null ? FolderInferenceOutput.WithTestDelay(ResolvePath(OutputPath))
-                : store.Configuration.Store.Kind == StoreKind.Local ? FolderInferenceOutput.WithTestDelay(store.Configuration.Store.LocalPath)
+            // As many threads write files as classify them.
+            var writers = Math.Min(ThrottleLimit, System.Environment.ProcessorCount);
+            output = OutputPath is not null ? FolderInferenceOutput.WithTestDelay(ResolvePath(OutputPath), writers)
+                : store.Configuration.Store.Kind == StoreKind.Local ? FolderInferenceOutput.WithTestDelay(store.Configuration.Store.LocalPath, writers)
                 : new StoreInferenceOutput(store.Objects, store.Parallelism);
             var (files, errors) = DocumentFiles.Expand(_paths, Recurse);
             foreach (var e in errors)
