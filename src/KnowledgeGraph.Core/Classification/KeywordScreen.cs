@@ -16,8 +16,8 @@ namespace KnowledgeGraph.Classification;
 /// the patterns' case-insensitive matching equates with an ASCII letter (the Kelvin sign, for example) is screened by
 /// no one: every classifier looks at it. A classifier with a label without any word character is never screened.</para>
 /// <para>Why it exists: the patterns of a concept with many labels cost a few microseconds per passage, most of
-/// which match nothing; splitting a passage into words once and looking each up costs about as much as one such
-/// concept, for all of them.</para></summary>
+/// which match nothing; splitting a passage into words once and looking each up costs less than one such concept
+/// does, for all of them.</para></summary>
 public sealed class KeywordScreen
 {
     private readonly int _count;
