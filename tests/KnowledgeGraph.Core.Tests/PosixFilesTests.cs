@@ -67,6 +67,50 @@ public sealed class PosixFilesTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_folder, "aggregated", "after.json")));
     }
 
+    [Fact]
+    public async Task An_unexpected_failure_is_reported_by_the_flush_leaves_no_temporary_file_and_stops_no_writer()
+    {
+        var output = new FolderInferenceOutput(_folder);
+        // Memory not backed by an array cannot be gathered: not an I/O error, but it must not stop the writer.
+        await output.WriteAsync("aggregated/odd.json", [new NativeMemory(16).Memory], CancellationToken.None);
+        // A writer stopped by the failure would never reach the flush's marker: time out rather than hang.
+        var error = await Assert.ThrowsAsync<KgException>(() => output.FlushAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal("ResultWriteFailed", error.ErrorId);
+        Assert.Contains("aggregated/odd.json", error.Message);
+        for (var i = 0; i < 100; i++)
+        {
+            await output.WriteAsync($"aggregated/d{i}.json", "x"u8.ToArray(), CancellationToken.None);   // more than the queue holds
+        }
+        await Assert.ThrowsAsync<KgException>(() => output.FlushAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30)));   // returns: no writer stopped
+        Assert.Empty(Directory.EnumerateFiles(_folder, "*.kgtmp", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task A_flush_after_its_run_was_cancelled_does_not_report_success()
+    {
+        var output = new FolderInferenceOutput(_folder, writeDelay: TimeSpan.FromMilliseconds(50));
+        using var cancel = new CancellationTokenSource();
+        for (var i = 0; i < 10; i++)
+        {
+            await output.WriteAsync($"aggregated/d{i}.json", "x"u8.ToArray(), cancel.Token);
+        }
+        cancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => output.FlushAsync(cancel.Token));
+        await output.FlushAsync(CancellationToken.None);   // the writer drained what was queued, skipping the cancelled writes
+        Assert.True(Directory.EnumerateFiles(_folder, "*.json", SearchOption.AllDirectories).Count() < 10);
+    }
+
+    /// <summary>Memory that does not say it is an array's (a MemoryManager's TryGetArray is false unless overridden).</summary>
+    private sealed class NativeMemory(int length) : System.Buffers.MemoryManager<byte>
+    {
+        private readonly byte[] _bytes = new byte[length];
+
+        public override Span<byte> GetSpan() => _bytes;
+        public override System.Buffers.MemoryHandle Pin(int elementIndex = 0) => default;
+        public override void Unpin() { }
+        protected override void Dispose(bool disposing) { }
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(3)]

@@ -152,8 +152,17 @@ public sealed class FolderInferenceOutput : IInferenceOutput
     public async ValueTask WriteAsync(string key, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
-        var copy = RentBuffer(data.Length);
-        data.CopyTo(copy);
+        byte[] copy;
+        try
+        {
+            copy = RentBuffer(data.Length);
+            data.CopyTo(copy);
+        }
+        catch
+        {
+            _slots.Release();
+            throw;
+        }
         Enqueue(new QueuedWrite(key, copy, data.Length, null, null, cancellationToken));
     }
 
@@ -180,6 +189,8 @@ public sealed class FolderInferenceOutput : IInferenceOutput
         {
             throw failed;
         }
+        // Writes whose run was cancelled were skipped: the flush did not store them.
+        cancellationToken.ThrowIfCancellationRequested();
     }
 
     // By key: writes of one key stay in order, in one writer's queue.
@@ -201,9 +212,11 @@ public sealed class FolderInferenceOutput : IInferenceOutput
                 WriteNow(write);
             }
         }
-        catch (KgException e)
+        catch (Exception e)
         {
-            Interlocked.CompareExchange(ref _failed, e, null);
+            // Any failure, expected or not, is the flush's to report; the writer thread goes on (to release the slots).
+            var failure = e as KgException ?? new KgException("ResultWriteFailed", KgErrorKind.WriteError, $"Cannot write '{write.Key}' in {_root}: {e.Message}", write.Key, e);
+            Interlocked.CompareExchange(ref _failed, failure, null);
         }
         finally
         {
@@ -238,7 +251,9 @@ public sealed class FolderInferenceOutput : IInferenceOutput
                 {
                     output.Process(write);
                 }
-                Volatile.Write(ref _draining, 0);
+                // A full fence (not a volatile write): the queue must be looked at only after the cleared flag is
+                // visible, or a write queued meanwhile could find the drain running and be left behind.
+                Interlocked.Exchange(ref _draining, 0);
                 // A write queued after the last TryDequeue but before the flag was cleared found the drain running: take it.
                 if (_queue.IsEmpty || Interlocked.CompareExchange(ref _draining, 1, 0) != 0)
                 {
@@ -253,12 +268,22 @@ public sealed class FolderInferenceOutput : IInferenceOutput
     /// thread, so most would be dropped and allocated again.</summary>
     private byte[] RentBuffer(int length)
     {
+        if (length > 1 << 30)
+        {
+            return new byte[length]; // not pooled: its power of two is not an int
+        }
         var size = Math.Max(4096, (int)BitOperations.RoundUpToPowerOf2((uint)length));
         return _buffers[BitOperations.Log2((uint)size)].TryPop(out var buffer) ? buffer : new byte[size];
     }
 
     // At most one buffer per slot exists, so the pool never holds more than there are slots.
-    private void ReturnBuffer(byte[] buffer) => _buffers[BitOperations.Log2((uint)buffer.Length)].Push(buffer);
+    private void ReturnBuffer(byte[] buffer)
+    {
+        if (BitOperations.IsPow2(buffer.Length))
+        {
+            _buffers[BitOperations.Log2((uint)buffer.Length)].Push(buffer);
+        }
+    }
 
     private void WriteNow(QueuedWrite write)
     {
@@ -310,6 +335,11 @@ public sealed class FolderInferenceOutput : IInferenceOutput
             TryDelete(temp);
             throw new KgException("ResultWriteFailed", e is UnauthorizedAccessException ? KgErrorKind.PermissionDenied : KgErrorKind.WriteError,
                 $"Cannot write '{key}' in {_root}: {e.Message}", key, e);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
         }
     }
 

@@ -179,12 +179,15 @@ public sealed class InferenceRunner(IInferenceOutput output, InferenceClassifier
             var headerBytes = HeaderBytes(run);
             var previousJson = await output.ReadPrefixAsync(key, headerBytes, cancellationToken).ConfigureAwait(false);
             var previous = previousJson is null ? null : AggregatedDocument.ReadHeader(previousJson);
-            if (previous is null && previousJson?.Length == headerBytes)
+            // Exactly the length asked for: maybe only the start (an output that reads whole objects returns more).
+            var complete = previousJson is null || previousJson.Length != headerBytes;
+            if (previous is null && !complete)
             {
                 previousJson = await output.ReadAsync(key, cancellationToken).ConfigureAwait(false);
                 previous = previousJson is null ? null : AggregatedDocument.ReadHeader(previousJson);
+                complete = true;
             }
-            document.PreviousComplete = previousJson is null || previousJson.Length < headerBytes;
+            document.PreviousComplete = complete;
             run.Phases.Add(Phase.UpToDateCheck, t);
             if (previous is not null && previous.ContentSha256 == document.ContentSha256)
             {
@@ -310,9 +313,9 @@ public sealed class InferenceRunner(IInferenceOutput output, InferenceClassifier
         run.Progress?.Report(WorkProgress.Warn($"{state.Classifier} failed and stops for this run: {e.Message}"));
     }
 
-    /// <summary>The keyword classifiers are screened together (<see cref="KeywordScreen"/>): at the first batch with
-    /// work they are loaded, then for each batch one pass over its passages finds which ones each must look at. With
-    /// one keyword classifier there is nothing to share, so it runs alone.</summary>
+    /// <summary>The keyword classifiers are screened together (<see cref="KeywordScreen"/>): those with work in the first
+    /// batch that has any are loaded, then for each batch one pass over its passages finds which ones each must look
+    /// at. With one keyword classifier there is nothing to share, so it runs alone.</summary>
     private async Task ScreenAsync(Run run, Batch batch, CancellationToken cancellationToken)
     {
         if (batch.Parsed.Count == 0)
@@ -321,7 +324,9 @@ public sealed class InferenceRunner(IInferenceOutput output, InferenceClassifier
         }
         if (run.Screened is null)
         {
-            var keyword = run.Runnable.Where(s => !s.Classifier.IsLearned).ToArray();
+            // Those with work in this batch (the usual run: all of them); one loaded later is not screened, which
+            // costs time, not results.
+            var keyword = run.Runnable.Where(s => !s.Classifier.IsLearned && batch.Parsed.Any(d => d.Pending.Contains(s))).ToArray();
             await ParallelWork.MapAsync(keyword, Degree, async (s, ct) =>
             {
                 try
@@ -453,8 +458,17 @@ public sealed class InferenceRunner(IInferenceOutput output, InferenceClassifier
         if (document.PreviousJson is not null && !document.PreviousComplete)
         {
             // Earlier mentions may be kept: they are in the text blocks, after the header read so far.
-            document.PreviousJson = await output.ReadAsync(InferenceLayout.AggregatedKey(document.File.Id), cancellationToken).ConfigureAwait(false);
-            document.PreviousComplete = true;
+            try
+            {
+                document.PreviousJson = await output.ReadAsync(InferenceLayout.AggregatedKey(document.File.Id), cancellationToken).ConfigureAwait(false);
+                document.PreviousComplete = true;
+            }
+            catch (KgException e)
+            {
+                // This document is not recorded as done (its files are redone next time); the others go on.
+                run.DocumentErrors.Enqueue(e);
+                return null;
+            }
         }
         var t = Stopwatch.GetTimestamp();
         var aggregated = Aggregate(run, document, entries, listed.Where(x => !document.Results.Keys.Any(k => k.Classifier.ClassifierId == x.Entry.ClassifierId))
