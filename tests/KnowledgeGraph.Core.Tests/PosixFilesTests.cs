@@ -74,14 +74,14 @@ public sealed class PosixFilesTests : IDisposable
         // Memory not backed by an array cannot be gathered: not an I/O error, but it must not stop the writer.
         await output.WriteAsync("aggregated/odd.json", [new NativeMemory(16).Memory], CancellationToken.None);
         // A writer stopped by the failure would never reach the flush's marker: time out rather than hang.
-        var error = await Assert.ThrowsAsync<KgException>(() => output.FlushAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30)));
+        var error = await Assert.ThrowsAsync<KgException>(() => output.FlushAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
         Assert.Equal("ResultWriteFailed", error.ErrorId);
         Assert.Contains("aggregated/odd.json", error.Message);
         for (var i = 0; i < 100; i++)
         {
             await output.WriteAsync($"aggregated/d{i}.json", "x"u8.ToArray(), CancellationToken.None);   // more than the queue holds
         }
-        await Assert.ThrowsAsync<KgException>(() => output.FlushAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30)));   // returns: no writer stopped
+        await Assert.ThrowsAsync<KgException>(() => output.FlushAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));   // returns: no writer stopped
         Assert.Empty(Directory.EnumerateFiles(_folder, "*.kgtmp", SearchOption.AllDirectories));
     }
 
