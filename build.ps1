@@ -220,7 +220,8 @@ function Get-TrxCounts([string] $Folder) {
     $counts = [ordered]@{ Passed = 0; Failed = 0; Skipped = 0; Files = 0 }
     foreach ($file in Get-ChildItem $Folder -Filter '*.trx' -Recurse -ErrorAction SilentlyContinue) {
         $counts.Files++
-        [xml] $trx = Get-Content $file.FullName -Raw
+        # -LiteralPath: two test projects that end in the same second get "name[1].trx", a wildcard to -Path.
+        [xml] $trx = Get-Content -LiteralPath $file.FullName -Raw
         $ns = @{ t = 'http://microsoft.com/schemas/VisualStudio/TeamTest/2010' }
         foreach ($result in Select-Xml -Xml $trx -XPath '//t:UnitTestResult' -Namespace $ns) {
             switch ($result.Node.outcome) {
