@@ -22,7 +22,7 @@
     - rerun: the same command again over the finished output folder (everything is up to date), against the first run;
     - the file system's floor: the last run's files written again into a fresh folder by a plain .NET loop (temporary
       file and rename, one thread, nothing else), and by the module's writer. Where -WorkFolder is decides it: on this
-      project's VM creating a file costs 20-40 us on tmpfs (/dev/shm) and 40-300 us on the ext4 disk, varying by hour;
+      project's VM a C program took 18-34 us a file on tmpfs (/dev/shm) and 26-407 us on the ext4 disk, varying by the minute;
     - all 22 classifiers (keyword + learned) once, and its rerun;
     - memory: peak working set of a fresh pwsh running the keyword spec over 1x, 2x and 4x the documents.
 

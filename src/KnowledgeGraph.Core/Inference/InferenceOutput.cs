@@ -103,29 +103,17 @@ public sealed class FolderInferenceOutput : IInferenceOutput
 
     public int Parallelism => 1;
 
-    public Task<byte[]?> ReadAsync(string key, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return Task.FromResult<byte[]?>(File.ReadAllBytes(PathOf(key)));
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return Task.FromResult<byte[]?>(null);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new KgException("ResultReadFailed", e is UnauthorizedAccessException ? KgErrorKind.PermissionDenied : KgErrorKind.ReadError,
-                $"Cannot read '{key}' in {_root}: {e.Message}", key, e);
-        }
-    }
+    public Task<byte[]?> ReadAsync(string key, CancellationToken cancellationToken) => Task.FromResult(Read(key, int.MaxValue));
 
-    public Task<byte[]?> ReadPrefixAsync(string key, int length, CancellationToken cancellationToken)
+    public Task<byte[]?> ReadPrefixAsync(string key, int length, CancellationToken cancellationToken) => Task.FromResult(Read(key, length));
+
+    /// <summary>The file's first <paramref name="length"/> bytes (all of it when shorter), or null when there is none.</summary>
+    private byte[]? Read(string key, int length)
     {
         try
         {
             using var handle = File.OpenHandle(PathOf(key));
-            var buffer = new byte[(int)Math.Min(length, RandomAccess.GetLength(handle))];
+            var buffer = new byte[Math.Min(length, RandomAccess.GetLength(handle))];
             var read = 0;
             while (read < buffer.Length)
             {
@@ -136,11 +124,11 @@ public sealed class FolderInferenceOutput : IInferenceOutput
                 }
                 read += n;
             }
-            return Task.FromResult<byte[]?>(read == buffer.Length ? buffer : buffer[..read]);
+            return read == buffer.Length ? buffer : buffer[..read];
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            return Task.FromResult<byte[]?>(null);
+            return null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
